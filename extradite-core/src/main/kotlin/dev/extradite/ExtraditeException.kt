@@ -1,0 +1,64 @@
+package dev.extradite
+
+/**
+ * The root of every failure extradite reports; sealed, so a `when` over it is exhaustive.
+ *
+ * Each subclass is raised on the host at the call site that crossed the boundary, so its stack
+ * trace shows where *your* code made the call; what happened in the child travels as data
+ * (type name, message, traceback text), never as a deserialized remote exception.
+ */
+public sealed class ExtraditeException(message: String, cause: Throwable? = null) : RuntimeException(message, cause)
+
+/**
+ * The wire was violated or an object was used outside its lifetime: an oversized or malformed
+ * frame, an unknown or released handle, a handshake with the wrong token or protocol version.
+ *
+ * After a protocol error caused by a local mistake (for example an argument larger than the
+ * configured maximum frame size) the session stays usable; after a violation by the peer the
+ * session is closed and every pending call fails with this error.
+ */
+public class ExtraditeProtocolError(message: String, cause: Throwable? = null) : ExtraditeException(message, cause)
+
+/**
+ * A class of the protected tree would have been loaded in the host JVM: either it is already
+ * defined there when `extradite(...)` is called, or the child tried to send a value of a
+ * protected type under [TransportPolicy.VALUE]. The message names the package or type.
+ */
+public class ExtraditeModuleLeakError(message: String) : ExtraditeException(message)
+
+/**
+ * The interaction cannot be carried out across the boundary: no method or constructor matches
+ * the arguments (the message lists the candidates), a call is ambiguous, a value cannot be
+ * transported, or a proxy of one session was passed into another.
+ */
+public class UnsupportedInteractionError(message: String) : ExtraditeException(message)
+
+/**
+ * The target code in the child threw. The remote exception is never loaded in the host; it is
+ * described by [remoteTypeName], [remoteMessage] and [remoteTraceback] (the full remote stack
+ * trace text, with causes and suppressed exceptions), while this exception's own stack trace
+ * shows the host call site.
+ */
+public class ExtraditeRemoteError(
+    /** Binary class name of the remote exception, for example `java.lang.IllegalStateException`. */
+    public val remoteTypeName: String,
+    /** The remote exception's message, or null when it had none. */
+    public val remoteMessage: String?,
+    /** The remote stack trace as `printStackTrace` prints it, causes and suppressed included. */
+    public val remoteTraceback: String,
+) : ExtraditeException(
+    if (remoteMessage == null) "$remoteTypeName (thrown in the child JVM)" else "$remoteTypeName: $remoteMessage (thrown in the child JVM)",
+)
+
+/**
+ * The child JVM is gone: it failed to start, crashed, was killed or called `System.exit`.
+ * Every pending and later call on its session fails with this error; a new `extradite(...)`
+ * starts a fresh child.
+ */
+public class ExtraditeChildExitedError(
+    message: String,
+    /** The child's exit code, or null when it was still running (for example a startup timeout) or is unknown. */
+    public val exitCode: Int?,
+    /** The last lines the child wrote to its standard error, possibly empty. */
+    public val stderrTail: String,
+) : ExtraditeException(message)

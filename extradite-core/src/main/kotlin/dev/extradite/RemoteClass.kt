@@ -1,0 +1,109 @@
+@file:OptIn(InternalExtraditeApi::class)
+
+package dev.extradite
+
+import dev.extradite.internal.host.HostSession
+import dev.extradite.internal.wire.Operation
+import dev.extradite.internal.wire.Receiver
+import java.util.concurrent.atomic.AtomicBoolean
+
+/**
+ * A class that lives in a child JVM: construct it with [invoke] (or [newInstance] from Java),
+ * and reach its static methods, fields and properties with [call], [get] and [set].
+ *
+ * Obtained from [extradite] or [ExtraditeBuilder.open]; the child JVM is running and the target
+ * class loaded by the time you hold one. [close] stops the child (and with it every
+ * [RemoteObject] it produced).
+ *
+ * Threading: thread safe. Suspend functions never block a thread; `…Blocking` functions and
+ * [newInstance] block the calling thread until the child answers.
+ *
+ * ```kotlin
+ * extradite("com.acme.heavy.Counter") { classpath("libs/heavy.jar") }.use { counters ->
+ *     val counter = counters(3)
+ *     println(counter.call("increment", 2))    // 5
+ *     println(counters.get("INSTANCES"))       // a static field
+ * }
+ * ```
+ */
+public class RemoteClass internal constructor(
+    internal val hostSession: HostSession,
+    /** The binary name of the target class, for example `com.acme.heavy.Counter`. */
+    public val target: String,
+) : AutoCloseable {
+    private val closed = AtomicBoolean(false)
+    private val statics = Receiver.Static(target)
+
+    /** Constructs an instance in the child, choosing the constructor from the arguments' runtime types. */
+    public suspend operator fun invoke(vararg args: Any?): RemoteObject {
+        checkOpen()
+        return hostSession.call(null) { Operation.New(target, it.encodeAll(args)) } as RemoteObject
+    }
+
+    /** Blocking form of [invoke], for Java. */
+    public fun newInstance(vararg args: Any?): RemoteObject {
+        checkOpen()
+        return hostSession.callBlocking(null) { Operation.New(target, it.encodeAll(args)) } as RemoteObject
+    }
+
+    /** Calls the static method [method] (or a method of a Kotlin `companion object`). */
+    public suspend fun call(method: String, vararg args: Any?): Any? {
+        checkOpen()
+        return hostSession.call(null) { Operation.Invoke(statics, method, it.encodeAll(args)) }
+    }
+
+    /** Blocking form of [call]. */
+    public fun callBlocking(method: String, vararg args: Any?): Any? {
+        checkOpen()
+        return hostSession.callBlocking(null) { Operation.Invoke(statics, method, it.encodeAll(args)) }
+    }
+
+    /** Reads a static field or property (`getName()`, `isName()`, the field `name`, or a companion's property). */
+    public suspend fun get(name: String): Any? {
+        checkOpen()
+        return hostSession.call(null) { Operation.Get(statics, name) }
+    }
+
+    /** Blocking form of [get]. */
+    public fun getBlocking(name: String): Any? {
+        checkOpen()
+        return hostSession.callBlocking(null) { Operation.Get(statics, name) }
+    }
+
+    /** Writes a static property (`setName(value)`) or a static non-final field. */
+    public suspend fun set(name: String, value: Any?) {
+        checkOpen()
+        hostSession.call(null) { Operation.Set(statics, name, it.encode(value)) }
+    }
+
+    /** Blocking form of [set]. */
+    public fun setBlocking(name: String, value: Any?) {
+        checkOpen()
+        hostSession.callBlocking(null) { Operation.Set(statics, name, it.encode(value)) }
+    }
+
+    /**
+     * The transport policy that applies to [value] when passed as an argument, and where it
+     * came from: [callPolicy] when given, else the most specific `typeRule`, else the session
+     * default.
+     */
+    @JvmOverloads
+    public fun effectivePolicy(value: Any?, callPolicy: TransportPolicy? = null): PolicyTrace =
+        hostSession.policies.trace(value, callPolicy)
+
+    /** Stops the child JVM; every proxy of it becomes unusable. Idempotent; blocks up to a few seconds. */
+    override fun close() {
+        if (closed.compareAndSet(false, true)) hostSession.close()
+    }
+
+    private fun checkOpen() {
+        if (closed.get()) throw ExtraditeProtocolError("RemoteClass $target was closed; create a new one with extradite(...)")
+    }
+
+    override fun toString(): String = "RemoteClass($target)"
+}
+
+/** Loads the target in the child so that a missing class fails `open()` rather than the first call. */
+internal fun RemoteClass.callBlockingLoad() {
+    hostSession.callBlocking(null) { Operation.LoadClass(target) }
+}

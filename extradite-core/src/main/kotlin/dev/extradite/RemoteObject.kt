@@ -1,0 +1,170 @@
+@file:OptIn(InternalExtraditeApi::class)
+
+package dev.extradite
+
+import dev.extradite.internal.host.HostSession
+import dev.extradite.internal.host.TypedProxy
+import dev.extradite.internal.wire.Operation
+import dev.extradite.internal.wire.Receiver
+import java.util.concurrent.CompletableFuture
+import java.util.concurrent.atomic.AtomicBoolean
+
+/**
+ * A proxy of one object that lives in the child JVM.
+ *
+ * Every method crosses to the child: [call] and friends invoke methods by name (overloads are
+ * resolved in the child on the runtime argument types, as Java would), [get]/[set] read and write
+ * fields and JavaBean/Kotlin properties. Results that are values arrive as copies; other objects
+ * arrive as further `RemoteObject`s. Passing a `RemoteObject` as an argument hands the child the
+ * real object.
+ *
+ * Threading: thread safe; many calls may be in flight at once. The suspend functions never
+ * block a thread; the `…Blocking` functions block the calling thread until the child answers;
+ * [callAsync] returns at once.
+ *
+ * Errors: an exception thrown by the target arrives as [ExtraditeRemoteError]; a dead child as
+ * [ExtraditeChildExitedError]; use after [close] as [ExtraditeProtocolError].
+ *
+ * `toString`, `equals` and `hashCode` go to the remote object. Once released, or once its
+ * session is gone, they fall back to a description and to handle identity, so that logging or a
+ * collection holding the proxy never throws.
+ *
+ * ```kotlin
+ * val counter = counters(3)              // RemoteClass.invoke constructs in the child
+ * counter.call("increment", 2)           // 5
+ * counter.get("value")                   // getValue() in the child
+ * ```
+ */
+public class RemoteObject internal constructor(
+    internal val hostSession: HostSession,
+    internal val handle: Long,
+    internal val remoteType: String,
+    private val released: AtomicBoolean = AtomicBoolean(false),
+    private val callPolicy: TransportPolicy? = null,
+) : AutoCloseable {
+    /** True once [close] released the remote instance (or any view of it did). */
+    public val isReleased: Boolean get() = released.get()
+
+    private val receiver get() = Receiver.Handle(handle)
+
+    /** Calls [method] on the remote object and returns its result; suspends, never blocks. */
+    public suspend fun call(method: String, vararg args: Any?): Any? {
+        checkUsable()
+        return hostSession.call(callPolicy) { Operation.Invoke(receiver, method, it.encodeAll(args)) }
+    }
+
+    /** Calls [method] and blocks the calling thread until the child answers. */
+    public fun callBlocking(method: String, vararg args: Any?): Any? {
+        checkUsable()
+        return hostSession.callBlocking(callPolicy) { Operation.Invoke(receiver, method, it.encodeAll(args)) }
+    }
+
+    /** Calls [method] without waiting; the future completes with the result or the call's exception. */
+    public fun callAsync(method: String, vararg args: Any?): CompletableFuture<Any?> {
+        checkUsable()
+        return hostSession.callAsync(callPolicy) { Operation.Invoke(receiver, method, it.encodeAll(args)) }
+    }
+
+    /** Reads a field or property: `getName()`, `isName()`, a public field `name`, or a method `name()`. */
+    public suspend fun get(name: String): Any? {
+        checkUsable()
+        return hostSession.call(callPolicy) { Operation.Get(receiver, name) }
+    }
+
+    /** Blocking form of [get]. */
+    public fun getBlocking(name: String): Any? {
+        checkUsable()
+        return hostSession.callBlocking(callPolicy) { Operation.Get(receiver, name) }
+    }
+
+    /** Writes a property through `setName(value)`, or a public non-final field. */
+    public suspend fun set(name: String, value: Any?) {
+        checkUsable()
+        hostSession.call(callPolicy) { Operation.Set(receiver, name, it.encode(value)) }
+    }
+
+    /** Blocking form of [set]. */
+    public fun setBlocking(name: String, value: Any?) {
+        checkUsable()
+        hostSession.callBlocking(callPolicy) { Operation.Set(receiver, name, it.encode(value)) }
+    }
+
+    /**
+     * Calls [method] once per argument list of [calls], in order, in one round trip, and returns
+     * the results in the same order. The first call that throws stops the batch; its exception
+     * is thrown here and later calls do not run.
+     */
+    public suspend fun batch(method: String, calls: List<List<Any?>>): List<Any?> {
+        checkUsable()
+        return hostSession.call(callPolicy) { encoder -> Operation.Batch(receiver, method, calls.map { args -> args.map(encoder::encode) }) } as List<Any?>
+    }
+
+    /** Blocking form of [batch]. */
+    public fun batchBlocking(method: String, calls: List<List<Any?>>): List<Any?> {
+        checkUsable()
+        return hostSession.callBlocking(callPolicy) { encoder -> Operation.Batch(receiver, method, calls.map { args -> args.map(encoder::encode) }) } as List<Any?>
+    }
+
+    /** A view of this object whose calls use [policy] for their arguments; it shares this object's lifetime. */
+    public fun withPolicy(policy: TransportPolicy): RemoteObject = RemoteObject(hostSession, handle, remoteType, released, policy)
+
+    /**
+     * A typed proxy implementing the interface [type] (which the host knows; the remote class
+     * need not implement it): each method calls the remote method of the same name. `suspend`
+     * methods suspend, methods returning `CompletableFuture` are asynchronous, others block.
+     */
+    public fun <T : Any> bind(type: Class<T>): T = TypedProxy.create(this, type)
+
+    /** Releases the remote instance; later calls fail with [ExtraditeProtocolError]. Idempotent. */
+    override fun close() {
+        if (released.compareAndSet(false, true)) hostSession.release(handle)
+    }
+
+    internal fun checkUsable() {
+        if (released.get()) {
+            throw ExtraditeProtocolError("handle $handle ($remoteType) was released by close(); it cannot be used any more, obtain a new proxy")
+        }
+    }
+
+    private val isReachable: Boolean get() = !released.get() && hostSession.isOpen
+
+    /** The remote object's `toString()`; a description when it is released or its child is gone. */
+    override fun toString(): String {
+        if (isReachable) {
+            try {
+                return callBlocking("toString") as String
+            } catch (_: ExtraditeException) {
+                // Fall through to the description: toString must not throw for a dead session.
+            }
+        }
+        return "RemoteObject(handle $handle of $remoteType${if (released.get()) ", released" else ", session closed"})"
+    }
+
+    /** True for the same remote object; otherwise the remote object's `equals`. */
+    override fun equals(other: Any?): Boolean {
+        if (this === other) return true
+        val otherRemote = other?.let { TypedProxy.remoteOf(it) }
+        if (otherRemote != null && otherRemote.hostSession === hostSession && otherRemote.handle == handle) return true
+        if (!isReachable || (otherRemote != null && otherRemote.hostSession !== hostSession)) return false
+        return try {
+            callBlocking("equals", other) as Boolean
+        } catch (_: ExtraditeException) {
+            false
+        }
+    }
+
+    /** The remote object's `hashCode()`; the handle id when it is released or its child is gone. */
+    override fun hashCode(): Int {
+        if (isReachable) {
+            try {
+                return callBlocking("hashCode") as Int
+            } catch (_: ExtraditeException) {
+                // Fall through.
+            }
+        }
+        return handle.hashCode()
+    }
+}
+
+/** A typed proxy implementing [T]; see [RemoteObject.bind]. */
+public inline fun <reified T : Any> RemoteObject.bind(): T = bind(T::class.java)

@@ -1,0 +1,141 @@
+@file:OptIn(InternalExtraditeApi::class)
+
+package dev.extradite.internal.host
+
+import dev.extradite.ExtraditeChildExitedError
+import dev.extradite.ExtraditeException
+import dev.extradite.InternalExtraditeApi
+import dev.extradite.internal.transport.Endpoint
+import dev.extradite.internal.transport.FrameTransport
+import dev.extradite.internal.transport.Handshake
+import dev.extradite.internal.transport.KtorFrameTransport
+import dev.extradite.internal.wire.Envelope
+import io.ktor.network.sockets.InetSocketAddress
+import kotlinx.coroutines.TimeoutCancellationException
+import kotlinx.coroutines.async
+import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.future.asDeferred
+import kotlinx.coroutines.selects.select
+import kotlinx.coroutines.withTimeout
+import org.slf4j.LoggerFactory
+import java.io.File
+import java.nio.file.Files
+import java.nio.file.Path
+import java.nio.file.attribute.PosixFilePermissions
+import java.util.concurrent.TimeUnit
+
+/** A started, authenticated child: its process, its connection and where its output goes. */
+internal class LaunchedChild(
+    val process: Process,
+    val transport: FrameTransport,
+    val stderr: ChildOutput,
+    val command: List<String>,
+    val socketDirectory: Path?,
+)
+
+/**
+ * Starts the child JVM for a [SessionConfig] and authenticates its connection.
+ *
+ * The host listens on a Unix domain socket in a fresh 0700 directory (TCP on loopback where
+ * Unix sockets are missing), starts `java` with an argument list (never a shell), writes the
+ * token to the child's stdin and waits, up to the startup timeout, for the child to connect and
+ * prove itself. A child that exits or times out first is reported with its command line and the
+ * tail of its stderr.
+ */
+internal object ChildLauncher {
+    suspend fun launch(config: SessionConfig, sessionName: String): LaunchedChild {
+        val directory = if (Endpoint.isUnixSupported) {
+            Files.createTempDirectory("extradite-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")))
+        } else {
+            null
+        }
+        val server = Endpoint.listen(directory?.let { Endpoint.Unix(it.resolve("s").toString()) } ?: Endpoint.Tcp("127.0.0.1", 0))
+        val endpoint = directory?.let { Endpoint.Unix(it.resolve("s").toString()) }
+            ?: Endpoint.Tcp("127.0.0.1", (server.localAddress as InetSocketAddress).port)
+        val command = commandFor(config, endpoint)
+        val process = try {
+            ProcessBuilder(command).apply {
+                config.workingDirectory?.let { directory(it.toFile()) }
+                environment().putAll(config.env)
+            }.start()
+        } catch (e: java.io.IOException) {
+            server.close()
+            directory?.let(::deleteQuietly)
+            throw ExtraditeChildExitedError(
+                "cannot start the child JVM for ${config.target}: ${e.message}; check javaHome(...) and workingDirectory(...).\ncommand: ${command.joinToString(" ")}",
+                null,
+                "",
+            )
+        }
+        val logger = LoggerFactory.getLogger(sessionName)
+        ChildOutput(process.inputStream, ChildOutput.forwardTo(logger, error = false), "$sessionName-stdout")
+        val stderr = ChildOutput(process.errorStream, ChildOutput.forwardTo(logger, error = true), "$sessionName-stderr")
+        val token = Handshake.newToken()
+        try {
+            process.outputStream.write("$token\n".toByteArray())
+            process.outputStream.flush()
+        } catch (_: java.io.IOException) {
+            // The child is already gone; the wait below reports it with its stderr.
+        }
+        try {
+            val transport = withTimeout(config.startupTimeout.toMillis()) {
+                coroutineScope {
+                    val exit = process.onExit().asDeferred()
+                    val accepted = async { server.accept() }
+                    val socket = select {
+                        accepted.onAwait { it }
+                        exit.onAwait { null }
+                    }
+                    if (socket == null) {
+                        accepted.cancel()
+                        throw startupFailure(config, command, process, stderr, "exited with code ${process.exitValue()} during startup")
+                    }
+                    exit.cancel()
+                    val transport = KtorFrameTransport(socket, config.maxFrameSize)
+                    Handshake.accept(transport, token, Envelope.Welcome(config.classpath.map { it.toString() }, config.maxFrameSize))
+                    transport
+                }
+            }
+            return LaunchedChild(process, transport, stderr, command, directory)
+        } catch (e: Throwable) {
+            process.destroyForcibly()
+            process.waitFor(5, TimeUnit.SECONDS)
+            directory?.let(::deleteQuietly)
+            throw when (e) {
+                is ExtraditeException -> e
+                is TimeoutCancellationException -> startupFailure(
+                    config, command, process, stderr,
+                    "did not connect within ${config.startupTimeout.toMillis()} ms (startupTimeout); it was stopped",
+                )
+                else -> startupFailure(config, command, process, stderr, "failed during startup: $e")
+            }
+        } finally {
+            server.close()
+        }
+    }
+
+    private fun startupFailure(config: SessionConfig, command: List<String>, process: Process, stderr: ChildOutput, what: String): ExtraditeChildExitedError {
+        val tail = stderr.tail(waitMillis = 2_000)
+        val code = if (process.isAlive) null else process.exitValue()
+        return ExtraditeChildExitedError(
+            "the child JVM for ${config.target} $what.\ncommand: ${command.joinToString(" ")}\n" +
+                (if (tail.isBlank()) "its stderr was empty" else "its stderr ended with:\n$tail"),
+            code,
+            tail,
+        )
+    }
+
+    private fun commandFor(config: SessionConfig, endpoint: Endpoint): List<String> = buildList {
+        add(config.javaHome.resolve("bin").resolve(if (File.separatorChar == '\\') "java.exe" else "java").toString())
+        addAll(config.jvmArgs)
+        add("-cp")
+        add(ChildRuntimeClasspath.entries.joinToString(File.pathSeparator))
+        add(ChildRuntimeClasspath.MAIN_CLASS)
+        add(endpoint.toString())
+        add(config.maxFrameSize.toString())
+    }
+
+    fun deleteQuietly(directory: Path) {
+        runCatching { Files.walk(directory).sorted(Comparator.reverseOrder()).forEach { Files.deleteIfExists(it) } }
+    }
+}

@@ -1,0 +1,22 @@
+package dev.extradite.internal.host
+
+import dev.extradite.PolicySource
+import dev.extradite.PolicyTrace
+import dev.extradite.TransportPolicy
+
+/**
+ * Decides the transport policy of a value. Precedence: the call's override, then the most
+ * specific matching type rule, then the session default.
+ */
+internal class PolicyRules(private val default: TransportPolicy, private val rules: Map<Class<*>, TransportPolicy>) {
+    fun trace(value: Any?, callPolicy: TransportPolicy?): PolicyTrace {
+        if (callPolicy != null) return PolicyTrace(callPolicy, PolicySource.CALL_OVERRIDE, null)
+        if (value != null) {
+            val matching = rules.keys.filter { it.isInstance(value) }
+            // Most specific: a matching rule type that no other matching rule type is a subtype of.
+            val best = matching.firstOrNull { candidate -> matching.none { it !== candidate && candidate.isAssignableFrom(it) } }
+            if (best != null) return PolicyTrace(rules.getValue(best), PolicySource.TYPE_RULE, best.name)
+        }
+        return PolicyTrace(default, PolicySource.SESSION_DEFAULT, null)
+    }
+}

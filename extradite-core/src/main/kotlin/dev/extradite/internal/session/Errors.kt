@@ -1,0 +1,47 @@
+@file:OptIn(InternalExtraditeApi::class)
+
+package dev.extradite.internal.session
+
+import dev.extradite.ExtraditeChildExitedError
+import dev.extradite.ExtraditeModuleLeakError
+import dev.extradite.ExtraditeProtocolError
+import dev.extradite.ExtraditeRemoteError
+import dev.extradite.InternalExtraditeApi
+import dev.extradite.UnsupportedInteractionError
+import dev.extradite.internal.wire.ErrorEnvelope
+import java.io.PrintWriter
+import java.io.StringWriter
+
+/** Longest traceback text sent; deeper stacks (a StackOverflowError) are cut at this many characters. */
+private const val MAX_TRACEBACK_CHARS = 256 * 1024
+
+/**
+ * The envelope for an exception thrown on this side. Extradite's own errors keep their kind;
+ * anything else becomes [ErrorEnvelope.Thrown] with the full stack trace text, causes and
+ * suppressed included. Nothing of the exception's class is needed to read it on the other side.
+ */
+@InternalExtraditeApi
+public fun errorEnvelopeOf(e: Throwable): ErrorEnvelope = when (e) {
+    is ExtraditeProtocolError -> ErrorEnvelope.Protocol(e.message ?: "protocol error")
+    is ExtraditeModuleLeakError -> ErrorEnvelope.ModuleLeak(e.message ?: "module leak")
+    is UnsupportedInteractionError -> ErrorEnvelope.Unsupported(e.message ?: "unsupported interaction")
+    is ExtraditeRemoteError -> ErrorEnvelope.Thrown(e.remoteTypeName, e.remoteMessage, e.remoteTraceback)
+    is ExtraditeChildExitedError -> ErrorEnvelope.Thrown(e.javaClass.name, e.message, tracebackOf(e))
+    else -> ErrorEnvelope.Thrown(e.javaClass.name, e.message, tracebackOf(e))
+}
+
+/** `printStackTrace` as text, bounded. */
+@InternalExtraditeApi
+public fun tracebackOf(e: Throwable): String {
+    val text = StringWriter().also { e.printStackTrace(PrintWriter(it)) }.toString()
+    return if (text.length <= MAX_TRACEBACK_CHARS) text else text.substring(0, MAX_TRACEBACK_CHARS) + "\n\t... (traceback cut at $MAX_TRACEBACK_CHARS characters)"
+}
+
+/** The exception a caller sees for a failure envelope; created at the caller so its stack shows the call site. */
+@InternalExtraditeApi
+public fun ErrorEnvelope.toException(): RuntimeException = when (this) {
+    is ErrorEnvelope.Thrown -> ExtraditeRemoteError(type, detail, traceback)
+    is ErrorEnvelope.Protocol -> ExtraditeProtocolError(message)
+    is ErrorEnvelope.ModuleLeak -> ExtraditeModuleLeakError(message)
+    is ErrorEnvelope.Unsupported -> UnsupportedInteractionError(message)
+}

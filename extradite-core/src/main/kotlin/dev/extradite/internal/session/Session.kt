@@ -1,0 +1,173 @@
+@file:OptIn(InternalExtraditeApi::class)
+
+package dev.extradite.internal.session
+
+import dev.extradite.ExtraditeException
+import dev.extradite.ExtraditeProtocolError
+import dev.extradite.InternalExtraditeApi
+import dev.extradite.internal.transport.FrameTransport
+import dev.extradite.internal.wire.Envelope
+import dev.extradite.internal.wire.EnvelopeCodec
+import dev.extradite.internal.wire.ErrorEnvelope
+import dev.extradite.internal.wire.Message
+import dev.extradite.internal.wire.Operation
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.CoroutineName
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.launch
+import java.util.concurrent.CompletableFuture
+import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.atomic.AtomicLong
+import java.util.concurrent.atomic.AtomicReference
+
+/** Serves the requests the peer sends to this side. */
+@InternalExtraditeApi
+public interface RequestHandler {
+    /** Carries out [request] and returns the reply: a [Envelope.Response] or [Envelope.Failure] message. */
+    public suspend fun handle(request: Envelope.Request, attachments: List<ByteArray>): Message
+
+    /** The peer no longer uses these handles of ours. */
+    public fun release(ids: List<Long>)
+}
+
+/**
+ * The runtime both sides share over one connection: request correlation, the reader and writer
+ * coroutines, and dispatch of the peer's requests to a [RequestHandler].
+ *
+ * Lifecycle: created, [start]ed once, then open until [close] or until the connection ends;
+ * after that every pending and later [request] fails with the close cause. Thread safe: any
+ * thread may call [request] and [send].
+ *
+ * @param handlerDispatcher where the peer's requests run; target code may block there, so it
+ *   must not be the dispatcher of the reader.
+ * @param describeClose turns the reason the connection ended into the error pending calls see
+ *   (the host reports a dead child with its exit code and stderr here).
+ */
+@InternalExtraditeApi
+public class Session(
+    private val transport: FrameTransport,
+    private val maxFrameSize: Int,
+    ioDispatcher: CoroutineDispatcher,
+    private val handlerDispatcher: CoroutineDispatcher,
+    name: String,
+    private val describeClose: (Throwable) -> ExtraditeException,
+) {
+    /** Owns every coroutine of this session; cancelled by [close]. */
+    public val scope: CoroutineScope = CoroutineScope(SupervisorJob() + ioDispatcher + CoroutineName(name))
+    private val outgoing = Channel<ByteArray>(Channel.UNLIMITED)
+    private val pending = ConcurrentHashMap<Long, CompletableFuture<Message>>()
+    private val ids = AtomicLong()
+    private val closeCause = AtomicReference<ExtraditeException?>(null)
+
+    /** Completes when the session has closed, with the error pending calls saw. */
+    public val closed: CompletableFuture<ExtraditeException> = CompletableFuture()
+
+    public val isOpen: Boolean get() = closeCause.get() == null
+
+    /** Starts the reader and writer; the peer's requests go to [handler]. */
+    public fun start(handler: RequestHandler) {
+        scope.launch(CoroutineName("extradite-writer")) {
+            try {
+                for (frame in outgoing) transport.send(frame)
+            } catch (e: Throwable) {
+                close(e)
+            }
+        }
+        scope.launch(CoroutineName("extradite-reader")) {
+            try {
+                while (true) dispatch(EnvelopeCodec.decode(transport.receive()), handler)
+            } catch (e: Throwable) {
+                close(e)
+            }
+        }
+    }
+
+    /**
+     * Sends [op] as a new request of call chain [chain] and returns the future of its reply
+     * message. Fails at once with [ExtraditeProtocolError] when the encoded request exceeds the
+     * maximum frame size (the session stays usable), or with the close cause when closed.
+     */
+    public fun request(op: Operation, attachments: List<ByteArray>, chain: Long = 0): CompletableFuture<Message> {
+        val id = ids.incrementAndGet()
+        val frame = EnvelopeCodec.encode(Message(Envelope.Request(id, chain, op), attachments))
+        if (frame.bodySize > maxFrameSize) {
+            throw ExtraditeProtocolError(
+                "the request is ${frame.bodySize} bytes, larger than maxFrameSize ($maxFrameSize bytes); send less per call or raise maxFrameSize(...)",
+            )
+        }
+        val future = CompletableFuture<Message>()
+        pending[id] = future
+        // Registered before the close check, so a close racing this call either sees the entry
+        // and fails it, or has already set the cause we read here: no call is left hanging.
+        val cause = closeCause.get()
+        if (cause != null || outgoing.trySend(frame.toBytes()).isFailure) {
+            pending.remove(id)
+            future.completeExceptionally(cause ?: closeCause.get() ?: ExtraditeProtocolError("the session is closed"))
+        }
+        return future
+    }
+
+    /**
+     * Sends a one-way message (a reply or a release); dropped once closed. A reply too large
+     * for a frame is replaced by a failure the caller can act on, and the session stays usable.
+     */
+    public fun send(message: Message) {
+        var frame = EnvelopeCodec.encode(message)
+        if (frame.bodySize > maxFrameSize) {
+            val envelope = message.envelope
+            val id = when (envelope) {
+                is Envelope.Response -> envelope.id
+                is Envelope.Failure -> envelope.id
+                else -> throw ExtraditeProtocolError("a ${envelope::class.simpleName} of ${frame.bodySize} bytes exceeds maxFrameSize ($maxFrameSize bytes)")
+            }
+            val error = ErrorEnvelope.Protocol(
+                "the result is ${frame.bodySize} bytes, larger than maxFrameSize ($maxFrameSize bytes); return less per call or raise maxFrameSize(...)",
+            )
+            frame = EnvelopeCodec.encode(Message(Envelope.Failure(id, error)))
+        }
+        outgoing.trySend(frame.toBytes())
+    }
+
+    private fun dispatch(message: Message, handler: RequestHandler) {
+        when (val envelope = message.envelope) {
+            is Envelope.Response -> pending.remove(envelope.id)?.complete(message)
+            is Envelope.Failure -> pending.remove(envelope.id)?.complete(message)
+            is Envelope.Request -> scope.launch(handlerDispatcher) {
+                val reply = try {
+                    handler.handle(envelope, message.attachments)
+                } catch (e: Throwable) {
+                    failureOf(envelope.id, e)
+                }
+                send(reply)
+            }
+            is Envelope.Release -> handler.release(envelope.ids)
+            is Envelope.Hello, is Envelope.Welcome, is Envelope.Refused ->
+                throw ExtraditeProtocolError("the peer sent a ${envelope::class.simpleName} after the handshake")
+        }
+    }
+
+    /**
+     * Closes the session: fails every pending call with [describeClose] of [reason], cancels the
+     * session's coroutines and closes the connection. Idempotent; the first reason wins.
+     */
+    public fun close(reason: Throwable) {
+        val error = if (reason is ExtraditeException && reason !is ExtraditeProtocolError) reason else describeClose(reason)
+        if (!closeCause.compareAndSet(null, error)) return
+        outgoing.close()
+        transport.close()
+        for (id in pending.keys.toList()) pending.remove(id)?.completeExceptionally(error)
+        closed.complete(error)
+        scope.cancel()
+    }
+
+    /** Number of requests waiting for a reply. */
+    public val pendingCount: Int get() = pending.size
+
+    public companion object {
+        /** The failure reply for an exception that escaped a handler. */
+        public fun failureOf(id: Long, e: Throwable): Message = Message(Envelope.Failure(id, errorEnvelopeOf(e)))
+    }
+}

@@ -1,0 +1,112 @@
+@file:OptIn(InternalExtraditeApi::class)
+
+package dev.extradite.internal.wire
+
+import dev.extradite.InternalExtraditeApi
+import kotlinx.serialization.SerialName
+import kotlinx.serialization.Serializable
+
+/** Version of the envelope format; a child speaking another version is refused at the handshake. */
+@InternalExtraditeApi
+public const val PROTOCOL_VERSION: Int = 1
+
+/**
+ * Every message either side sends, one per frame. Serial names are frozen: they are the wire.
+ *
+ * Handshake: the child sends [Hello]; the host answers [Welcome] or [Refused]. After that either
+ * side may send [Request]s; each is answered by exactly one [Response] or [Failure] with the same
+ * id. [Release] is one-way.
+ */
+@InternalExtraditeApi
+@Serializable
+public sealed class Envelope {
+    /** First frame from the child: proves it was started by this host. */
+    @Serializable @SerialName("hello")
+    public data class Hello(val protocol: Int, val token: String, val pid: Long) : Envelope()
+
+    /** The host accepts the child and tells it where the target lives. */
+    @Serializable @SerialName("welcome")
+    public data class Welcome(val classpath: List<String>, val maxFrameSize: Int) : Envelope()
+
+    /** The host refuses the connection; the child prints [reason] and exits. */
+    @Serializable @SerialName("refused")
+    public data class Refused(val reason: String) : Envelope()
+
+    /**
+     * A call. [chain] identifies the call chain it belongs to (the blocking caller whose thread
+     * may serve nested requests of the same chain).
+     */
+    @Serializable @SerialName("req")
+    public data class Request(val id: Long, val chain: Long, val op: Operation) : Envelope()
+
+    @Serializable @SerialName("ok")
+    public data class Response(val id: Long, val value: WireValue) : Envelope()
+
+    @Serializable @SerialName("err")
+    public data class Failure(val id: Long, val error: ErrorEnvelope) : Envelope()
+
+    /** The sender no longer uses these handles, which the receiver owns. */
+    @Serializable @SerialName("release")
+    public data class Release(val ids: List<Long>) : Envelope()
+}
+
+/** What a [Envelope.Request] asks the receiver to do. */
+@InternalExtraditeApi
+@Serializable
+public sealed class Operation {
+    /** Check that [type] loads in the child; answers its binary name. */
+    @Serializable @SerialName("load")
+    public data class LoadClass(val type: String) : Operation()
+
+    /** Construct [type]; the result is always a handle. */
+    @Serializable @SerialName("new")
+    public data class New(val type: String, val args: List<WireValue>) : Operation()
+
+    @Serializable @SerialName("call")
+    public data class Invoke(val receiver: Receiver, val method: String, val args: List<WireValue>) : Operation()
+
+    /** [method] called once per argument list, in order, stopping at the first failure. */
+    @Serializable @SerialName("batch")
+    public data class Batch(val receiver: Receiver, val method: String, val calls: List<List<WireValue>>) : Operation()
+
+    @Serializable @SerialName("get")
+    public data class Get(val receiver: Receiver, val name: String) : Operation()
+
+    @Serializable @SerialName("set")
+    public data class Set(val receiver: Receiver, val name: String, val value: WireValue) : Operation()
+}
+
+/** The object an operation acts on. */
+@InternalExtraditeApi
+@Serializable
+public sealed class Receiver {
+    /** Static members of a class, named by binary name. */
+    @Serializable @SerialName("static")
+    public data class Static(val type: String) : Receiver()
+
+    /** An object the receiving side owns, by handle id. */
+    @Serializable @SerialName("handle")
+    public data class Handle(val id: Long) : Receiver()
+}
+
+/** A failure as data; the host rebuilds the matching `ExtraditeException` at the call site. */
+@InternalExtraditeApi
+@Serializable
+public sealed class ErrorEnvelope {
+    public abstract val message: String
+
+    /** The target code threw: type name, message and full stack trace text. */
+    @Serializable @SerialName("remote")
+    public data class Thrown(val type: String, val detail: String?, val traceback: String) : ErrorEnvelope() {
+        override val message: String get() = if (detail == null) type else "$type: $detail"
+    }
+
+    @Serializable @SerialName("protocol")
+    public data class Protocol(override val message: String) : ErrorEnvelope()
+
+    @Serializable @SerialName("leak")
+    public data class ModuleLeak(override val message: String) : ErrorEnvelope()
+
+    @Serializable @SerialName("unsupported")
+    public data class Unsupported(override val message: String) : ErrorEnvelope()
+}

@@ -1,0 +1,40 @@
+@file:OptIn(InternalExtraditeApi::class)
+
+package dev.extradite.internal.wire
+
+import dev.extradite.ExtraditeProtocolError
+import dev.extradite.InternalExtraditeApi
+import kotlinx.serialization.SerializationException
+import kotlinx.serialization.json.Json
+
+/** An envelope with the attachments that came in its frame. */
+@InternalExtraditeApi
+public class Message(public val envelope: Envelope, public val attachments: List<ByteArray> = emptyList())
+
+/** Turns envelopes into frames and back with kotlinx-serialization JSON. */
+@InternalExtraditeApi
+public object EnvelopeCodec {
+    /** The JSON configuration of the wire; `t` is the class discriminator of every sealed hierarchy. */
+    public val json: Json = Json {
+        classDiscriminator = "t"
+        allowSpecialFloatingPointValues = true
+        encodeDefaults = true
+    }
+
+    public fun encode(message: Message): Frame =
+        Frame(json.encodeToString(Envelope.serializer(), message.envelope).encodeToByteArray(), message.attachments)
+
+    /** Decodes a frame; a malformed envelope is an [ExtraditeProtocolError], never a crash. */
+    public fun decode(frame: Frame): Message {
+        val envelope = try {
+            json.decodeFromString(Envelope.serializer(), frame.envelope.decodeToString(throwOnInvalidSequence = true))
+        } catch (e: SerializationException) {
+            throw ExtraditeProtocolError("malformed envelope from the peer: ${e.message}", e)
+        } catch (e: CharacterCodingException) {
+            throw ExtraditeProtocolError("envelope from the peer is not valid UTF-8", e)
+        } catch (e: IllegalArgumentException) {
+            throw ExtraditeProtocolError("malformed envelope from the peer: ${e.message}", e)
+        }
+        return Message(envelope, frame.attachments)
+    }
+}

@@ -1,0 +1,216 @@
+@file:OptIn(InternalExtraditeApi::class)
+
+package dev.extradite.internal.wire
+
+import dev.extradite.ExtraditeProtocolError
+import dev.extradite.InternalExtraditeApi
+import dev.extradite.TransportPolicy
+import dev.extradite.UnsupportedInteractionError
+import kotlinx.serialization.KSerializer
+import kotlinx.serialization.Serializable
+import kotlinx.serialization.serializer
+import java.lang.reflect.Constructor
+import java.nio.ByteBuffer
+
+/**
+ * The side-specific half of the value codec: how this side turns objects that are not values
+ * into handles and back, and how it loads the types of enums, records and `@Serializable`
+ * values. The host checks the protected tree here, before it loads anything.
+ */
+@InternalExtraditeApi
+public interface CodecContext {
+    /** A handle for [value] when it is a proxy of, or a handle owned by, either side; else null. */
+    public fun referenceOf(value: Any): WireValue.Ref?
+
+    /** A new or existing handle for a local object that is not a value. */
+    public fun export(value: Any): WireValue.Ref
+
+    /** The object a handle stands for: the original when this side owns it, else a proxy. */
+    public fun import(ref: WireValue.Ref): Any?
+
+    /** Loads the class of an enum, record, `@Serializable` value or array component named on the wire. */
+    public fun loadValueType(name: String): Class<*>
+
+    /** The policy for a non-scalar value about to be sent. */
+    public fun policyFor(value: Any): TransportPolicy = TransportPolicy.VALUE
+}
+
+private const val MAX_DEPTH = 256
+
+/** How the codec treats a class, decided once per class. */
+private enum class ValueKind { ENUM, RECORD, SERIALIZABLE, OTHER }
+
+private val valueKinds = object : ClassValue<ValueKind>() {
+    override fun computeValue(type: Class<*>): ValueKind = when {
+        type.isEnum || (type.superclass?.isEnum == true) -> ValueKind.ENUM
+        type.isRecord -> ValueKind.RECORD
+        type.isAnnotationPresent(Serializable::class.java) -> ValueKind.SERIALIZABLE
+        else -> ValueKind.OTHER
+    }
+}
+
+private val serializers = object : ClassValue<KSerializer<Any?>>() {
+    @Suppress("UNCHECKED_CAST")
+    override fun computeValue(type: Class<*>): KSerializer<Any?> = serializer(type) as KSerializer<Any?>
+}
+
+private val canonicalConstructors = object : ClassValue<Constructor<*>>() {
+    override fun computeValue(type: Class<*>): Constructor<*> =
+        type.getDeclaredConstructor(*type.recordComponents.map { it.type }.toTypedArray()).also { it.trySetAccessible() }
+}
+
+/**
+ * Encodes outgoing values into [WireValue]s, collecting raw attachments for primitive arrays.
+ * One encoder serves one outgoing frame.
+ */
+@InternalExtraditeApi
+public class ValueEncoder(private val context: CodecContext) {
+    /** Attachments referred to by the encoded values, in index order. */
+    public val attachments: ArrayList<ByteArray> = ArrayList(0)
+
+    public fun encode(value: Any?): WireValue = encode(value, 0)
+
+    public fun encodeAll(values: Array<out Any?>): List<WireValue> = values.map { encode(it, 0) }
+
+    private fun encode(value: Any?, depth: Int): WireValue {
+        if (depth > MAX_DEPTH) {
+            throw UnsupportedInteractionError("value nests deeper than $MAX_DEPTH levels (a cycle?); send it by reference or flatten it")
+        }
+        return when (value) {
+            null, Unit -> WireValue.Null
+            is Boolean -> WireValue.Bool(value)
+            is Byte -> WireValue.I8(value)
+            is Short -> WireValue.I16(value)
+            is Int -> WireValue.I32(value)
+            is Long -> WireValue.I64(value)
+            is Float -> WireValue.F32(value)
+            is Double -> WireValue.F64(value)
+            is Char -> WireValue.Chr(value)
+            is String -> WireValue.Str(value)
+            else -> context.referenceOf(value) ?: encodeObject(value, depth)
+        }
+    }
+
+    private fun encodeObject(value: Any, depth: Int): WireValue {
+        if (context.policyFor(value) == TransportPolicy.REFERENCE) return context.export(value)
+        return when (value) {
+            is ByteArray -> attach(PrimitiveType.BYTE, value)
+            is IntArray -> attach(PrimitiveType.INT, ByteBuffer.allocate(value.size * 4).also { it.asIntBuffer().put(value) }.array())
+            is LongArray -> attach(PrimitiveType.LONG, ByteBuffer.allocate(value.size * 8).also { it.asLongBuffer().put(value) }.array())
+            is DoubleArray -> attach(PrimitiveType.DOUBLE, ByteBuffer.allocate(value.size * 8).also { it.asDoubleBuffer().put(value) }.array())
+            is FloatArray -> attach(PrimitiveType.FLOAT, ByteBuffer.allocate(value.size * 4).also { it.asFloatBuffer().put(value) }.array())
+            is ShortArray -> attach(PrimitiveType.SHORT, ByteBuffer.allocate(value.size * 2).also { it.asShortBuffer().put(value) }.array())
+            is CharArray -> attach(PrimitiveType.CHAR, ByteBuffer.allocate(value.size * 2).also { it.asCharBuffer().put(value) }.array())
+            is BooleanArray -> attach(PrimitiveType.BOOLEAN, ByteArray(value.size) { if (value[it]) 1 else 0 })
+            is Array<*> -> WireValue.ObjectArray(value.javaClass.componentType.name, value.map { encode(it, depth + 1) })
+            else -> when (valueKinds.get(value.javaClass)) {
+                ValueKind.ENUM -> WireValue.EnumOf((value as Enum<*>).declaringJavaClass.name, value.name)
+                ValueKind.RECORD -> WireValue.RecordOf(
+                    value.javaClass.name,
+                    value.javaClass.recordComponents.map { component ->
+                        component.accessor.trySetAccessible()
+                        encode(component.accessor.invoke(value), depth + 1)
+                    },
+                )
+                ValueKind.SERIALIZABLE -> WireValue.SerializableOf(
+                    value.javaClass.name,
+                    EnvelopeCodec.json.encodeToJsonElement(serializers.get(value.javaClass), value),
+                )
+                ValueKind.OTHER -> when (value) {
+                    is List<*> -> WireValue.ListOf(value.map { encode(it, depth + 1) })
+                    is Set<*> -> WireValue.SetOf(value.map { encode(it, depth + 1) })
+                    is Map<*, *> -> WireValue.MapOf(value.keys.map { encode(it, depth + 1) }, value.values.map { encode(it, depth + 1) })
+                    else -> context.export(value)
+                }
+            }
+        }
+    }
+
+    private fun attach(type: PrimitiveType, bytes: ByteArray): WireValue {
+        attachments.add(bytes)
+        return WireValue.PrimitiveArray(type, attachments.size - 1)
+    }
+}
+
+/** Decodes incoming [WireValue]s of one frame, whose attachments are [attachments]. */
+@InternalExtraditeApi
+public class ValueDecoder(private val context: CodecContext, private val attachments: List<ByteArray>) {
+    public fun decode(value: WireValue): Any? = when (value) {
+        WireValue.Null -> null
+        is WireValue.Bool -> value.v
+        is WireValue.I8 -> value.v
+        is WireValue.I16 -> value.v
+        is WireValue.I32 -> value.v
+        is WireValue.I64 -> value.v
+        is WireValue.F32 -> value.v
+        is WireValue.F64 -> value.v
+        is WireValue.Chr -> value.v
+        is WireValue.Str -> value.v
+        is WireValue.PrimitiveArray -> decodeArray(value)
+        is WireValue.ObjectArray -> {
+            val component = context.loadValueType(value.componentType)
+            val array = java.lang.reflect.Array.newInstance(component, value.items.size)
+            value.items.forEachIndexed { index, item ->
+                val element = decode(item)
+                if (element != null && !component.isInstance(element)) {
+                    throw ExtraditeProtocolError("array element $index of type ${element.javaClass.name} does not fit an array of ${component.name}")
+                }
+                java.lang.reflect.Array.set(array, index, element)
+            }
+            array
+        }
+        is WireValue.ListOf -> value.items.mapTo(ArrayList(value.items.size)) { decode(it) }
+        is WireValue.SetOf -> value.items.mapTo(LinkedHashSet(value.items.size * 2)) { decode(it) }
+        is WireValue.MapOf -> {
+            if (value.keys.size != value.values.size) throw ExtraditeProtocolError("map with ${value.keys.size} keys but ${value.values.size} values")
+            LinkedHashMap<Any?, Any?>(value.keys.size * 2).also { map ->
+                for (i in value.keys.indices) map[decode(value.keys[i])] = decode(value.values[i])
+            }
+        }
+        is WireValue.EnumOf -> {
+            val type = context.loadValueType(value.type)
+            val constant = type.enumConstants?.firstOrNull { (it as Enum<*>).name == value.name }
+            constant ?: throw UnsupportedInteractionError(
+                "enum ${value.type} has no constant ${value.name} on this side; the two sides load different versions of it",
+            )
+        }
+        is WireValue.RecordOf -> {
+            val type = context.loadValueType(value.type)
+            if (!type.isRecord) throw UnsupportedInteractionError("${value.type} is not a record on this side; the two sides load different versions of it")
+            val constructor = canonicalConstructors.get(type)
+            if (constructor.parameterCount != value.components.size) {
+                throw UnsupportedInteractionError(
+                    "record ${value.type} has ${constructor.parameterCount} components here but ${value.components.size} were sent; the two sides load different versions of it",
+                )
+            }
+            constructor.newInstance(*value.components.map { decode(it) }.toTypedArray())
+        }
+        is WireValue.SerializableOf -> {
+            val type = context.loadValueType(value.type)
+            EnvelopeCodec.json.decodeFromJsonElement(serializers.get(type), value.json)
+        }
+        is WireValue.Ref -> context.import(value)
+    }
+
+    public fun decodeAll(values: List<WireValue>): Array<Any?> = Array(values.size) { decode(values[it]) }
+
+    private fun decodeArray(value: WireValue.PrimitiveArray): Any {
+        val bytes = attachments.getOrNull(value.attachment)
+            ?: throw ExtraditeProtocolError("value refers to attachment ${value.attachment} but the frame has ${attachments.size}")
+        if (bytes.size % value.type.width != 0) {
+            throw ExtraditeProtocolError("attachment of ${bytes.size} bytes is not a whole number of ${value.type} elements")
+        }
+        val n = bytes.size / value.type.width
+        val buffer = ByteBuffer.wrap(bytes)
+        return when (value.type) {
+            PrimitiveType.BYTE -> bytes
+            PrimitiveType.BOOLEAN -> BooleanArray(n) { bytes[it] != 0.toByte() }
+            PrimitiveType.SHORT -> ShortArray(n).also { buffer.asShortBuffer().get(it) }
+            PrimitiveType.CHAR -> CharArray(n).also { buffer.asCharBuffer().get(it) }
+            PrimitiveType.INT -> IntArray(n).also { buffer.asIntBuffer().get(it) }
+            PrimitiveType.LONG -> LongArray(n).also { buffer.asLongBuffer().get(it) }
+            PrimitiveType.FLOAT -> FloatArray(n).also { buffer.asFloatBuffer().get(it) }
+            PrimitiveType.DOUBLE -> DoubleArray(n).also { buffer.asDoubleBuffer().get(it) }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+@file:OptIn(InternalExtraditeApi::class)
+
+package dev.extradite.internal.wire
+
+import dev.extradite.ExtraditeProtocolError
+import dev.extradite.InternalExtraditeApi
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+import java.nio.ByteBuffer
+
+/** Frames round-trip, and hostile bytes are refused with ExtraditeProtocolError, never a crash. */
+class FrameSpec : FunSpec({
+    fun body(frame: Frame): ByteArray = frame.toBytes().copyOfRange(4, frame.toBytes().size)
+
+    test("a frame with attachments round-trips byte for byte") {
+        val frame = Frame("{\"t\":\"release\",\"ids\":[1]}".encodeToByteArray(), listOf(byteArrayOf(1, 2, 3), ByteArray(0), byteArrayOf(9)))
+        val bytes = frame.toBytes()
+        ByteBuffer.wrap(bytes).int.toLong() shouldBe frame.bodySize
+        val parsed = Frame.parseBody(body(frame))
+        parsed.envelope.decodeToString() shouldBe frame.envelope.decodeToString()
+        parsed.attachments.map { it.toList() } shouldBe frame.attachments.map { it.toList() }
+    }
+
+    test("an envelope length beyond the frame is refused") {
+        val bytes = body(Frame(ByteArray(4)))
+        ByteBuffer.wrap(bytes).putInt(1, 1000)
+        shouldThrow<ExtraditeProtocolError> { Frame.parseBody(bytes) }.message shouldContain "envelope length"
+    }
+
+    test("attachment lengths that do not add up are refused") {
+        val bytes = body(Frame(ByteArray(0), listOf(ByteArray(3))))
+        ByteBuffer.wrap(bytes).putInt(9, 7)
+        shouldThrow<ExtraditeProtocolError> { Frame.parseBody(bytes) }.message shouldContain "attachments declare"
+    }
+
+    test("an unknown frame kind is refused") {
+        val bytes = body(Frame(ByteArray(0)))
+        bytes[0] = 42
+        shouldThrow<ExtraditeProtocolError> { Frame.parseBody(bytes) }.message shouldContain "unknown frame kind"
+    }
+
+    test("a malformed envelope is a protocol error") {
+        shouldThrow<ExtraditeProtocolError> { EnvelopeCodec.decode(Frame("{\"t\":\"nope\"}".encodeToByteArray())) }
+        shouldThrow<ExtraditeProtocolError> { EnvelopeCodec.decode(Frame("not json".encodeToByteArray())) }
+        shouldThrow<ExtraditeProtocolError> { EnvelopeCodec.decode(Frame(byteArrayOf(0xC3.toByte(), 0x28))) }
+    }
+
+    test("envelopes keep their frozen wire names") {
+        val request = Envelope.Request(7, 0, Operation.Invoke(Receiver.Handle(3), "go", listOf(WireValue.I32(5), WireValue.Null)))
+        val json = EnvelopeCodec.encode(Message(request)).envelope.decodeToString()
+        json shouldBe """{"t":"req","id":7,"chain":0,"op":{"t":"call","receiver":{"t":"handle","id":3},"method":"go","args":[{"t":"i","v":5},{"t":"null"}]}}"""
+        EnvelopeCodec.decode(Frame(json.encodeToByteArray())).envelope shouldBe request
+    }
+})

@@ -1,0 +1,67 @@
+@file:OptIn(InternalExtraditeApi::class)
+
+package dev.extradite.internal.wire
+
+import dev.extradite.ExtraditeProtocolError
+import dev.extradite.InternalExtraditeApi
+import dev.extradite.UnsupportedInteractionError
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+
+/** Values encode and decode through an envelope and back with their exact JVM types. */
+class ValueCodecSpec : FunSpec({
+    class Opaque
+
+    val exported = mutableListOf<Any>()
+    val context = object : CodecContext {
+        override fun referenceOf(value: Any): WireValue.Ref? = null
+        override fun export(value: Any): WireValue.Ref {
+            exported += value
+            return WireValue.Ref(Side.CHILD, exported.size.toLong(), value.javaClass.name)
+        }
+        override fun import(ref: WireValue.Ref): Any? = exported[ref.id.toInt() - 1]
+        override fun loadValueType(name: String): Class<*> = Class.forName(name)
+    }
+
+    fun roundTrip(value: Any?): Any? {
+        val encoder = ValueEncoder(context)
+        val wire = encoder.encode(value)
+        val frame = EnvelopeCodec.encode(Message(Envelope.Response(1, wire), encoder.attachments))
+        val decoded = EnvelopeCodec.decode(Frame.parseBody(frame.toBytes().copyOfRange(4, frame.toBytes().size)))
+        return ValueDecoder(context, decoded.attachments).decode((decoded.envelope as Envelope.Response).value)
+    }
+
+    test("scalars keep their exact types") {
+        for (value in listOf<Any?>(1, 1L, 1.toShort(), 1.toByte(), 1f, 1.0, 'x', true, "s", null, Float.NaN)) {
+            val back = roundTrip(value)
+            // Boxed equality: NaN equals NaN, as it must for a faithful copy.
+            (back == value) shouldBe true
+            back?.javaClass shouldBe value?.javaClass
+        }
+    }
+
+    test("collections of values nest") {
+        val value = mapOf("list" to listOf(1, setOf("a")), "n" to null)
+        roundTrip(value) shouldBe value
+    }
+
+    test("an object that is not a value becomes a handle and resolves back to itself") {
+        val opaque = Opaque()
+        (roundTrip(listOf(opaque)) as List<*>).single() shouldBe opaque
+    }
+
+    test("a self-containing list is refused instead of overflowing the stack") {
+        val list = ArrayList<Any?>()
+        list.add(list)
+        shouldThrow<UnsupportedInteractionError> { ValueEncoder(context).encode(list) }.message shouldContain "deeper"
+    }
+
+    test("a primitive array whose attachment is missing or ragged is a protocol error") {
+        shouldThrow<ExtraditeProtocolError> { ValueDecoder(context, emptyList()).decode(WireValue.PrimitiveArray(PrimitiveType.INT, 0)) }
+        shouldThrow<ExtraditeProtocolError> {
+            ValueDecoder(context, listOf(ByteArray(3))).decode(WireValue.PrimitiveArray(PrimitiveType.INT, 0))
+        }.message shouldContain "whole number"
+    }
+})

@@ -1,0 +1,19 @@
+package com.acme.api
+
+import kotlinx.serialization.Serializable
+
+/** A `@Serializable` value type both sides load. */
+@Serializable
+data class Point(val x: Int, val y: Int)
+
+/** An enum both sides load. */
+enum class Color { RED, GREEN, BLUE }
+
+/** A host-side typed view of `com.acme.heavy.Counter`; the target does not implement it. */
+interface CounterView {
+    fun increment(delta: Int): Int
+    fun getValue(): Int
+    suspend fun slowIncrement(delta: Int): Int
+    fun peer(): CounterView
+    fun incrementAsync(delta: Int): java.util.concurrent.CompletableFuture<Any?>
+}

@@ -1,0 +1,4 @@
+package com.acme.heavy;
+
+/** An enum in the protected tree. */
+public enum Mode { FAST, SAFE }

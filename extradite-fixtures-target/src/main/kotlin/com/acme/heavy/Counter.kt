@@ -1,0 +1,68 @@
+package com.acme.heavy
+
+import kotlinx.coroutines.delay
+
+/** The quick-start target: a counter with Kotlin properties, statics and a suspend method. */
+class Counter @JvmOverloads constructor(start: Int = 0) {
+    var value: Int = start
+    val isPositive: Boolean get() = value > 0
+    var label: String? = null
+
+    init {
+        created++
+    }
+
+    @JvmOverloads
+    fun increment(delta: Int = 1): Int {
+        value += delta
+        return value
+    }
+
+    fun add(delta: Long): Long {
+        value += delta.toInt()
+        return value.toLong()
+    }
+
+    suspend fun slowIncrement(delta: Int): Int {
+        delay(10)
+        return increment(delta)
+    }
+
+    /** A peer counter passed back from the host arrives as the real object. */
+    fun sumWithPeer(peer: Counter): Int = value + peer.value
+
+    fun isSame(other: Any?): Boolean = other === this
+
+    fun peer(): Counter = Counter(value * 10)
+
+    fun self(): Counter = this
+
+    fun incrementAsync(delta: Int): Int = increment(delta)
+
+    /** A non-value result: comes back as a handle. */
+    fun history(): History = History(listOf(value))
+
+    override fun toString(): String = "Counter($value)"
+
+    override fun equals(other: Any?): Boolean = other is Counter && other.value == value
+
+    override fun hashCode(): Int = value
+
+    companion object {
+        @JvmStatic
+        var created: Int = 0
+
+        const val KIND: String = "counter"
+
+        fun describe(): String = "Counter companion"
+
+        @JvmStatic
+        fun create(start: Int): Counter = Counter(start)
+    }
+}
+
+/** An object that is not a value. */
+class History(private val entries: List<Int>) {
+    fun size(): Int = entries.size
+    fun first(): Int = entries.first()
+}

@@ -1,0 +1,19 @@
+package com.acme.heavy
+
+import com.acme.api.Color
+import com.acme.api.Point
+import com.acme.api.Range
+
+/** Shared value types (records, enums, @Serializable) going both ways. */
+object Shapes {
+    @JvmStatic
+    fun mirror(p: Point): Point = Point(p.y, p.x)
+
+    @JvmStatic
+    fun widen(r: Range): Range = Range(r.lo - 1, r.hi + 1)
+
+    @JvmStatic
+    fun next(c: Color): Color = Color.entries[(c.ordinal + 1) % Color.entries.size]
+
+    fun origin(): Point = Point(0, 0)
+}

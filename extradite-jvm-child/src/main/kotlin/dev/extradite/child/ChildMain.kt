@@ -1,0 +1,84 @@
+@file:OptIn(InternalExtraditeApi::class)
+@file:JvmName("ChildMain")
+
+package dev.extradite.child
+
+import dev.extradite.ExtraditeProtocolError
+import dev.extradite.InternalExtraditeApi
+import dev.extradite.internal.session.Session
+import dev.extradite.internal.transport.Endpoint
+import dev.extradite.internal.transport.Handshake
+import dev.extradite.internal.transport.TransportClosedException
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.asCoroutineDispatcher
+import kotlinx.coroutines.future.await
+import kotlinx.coroutines.runBlocking
+import java.util.concurrent.Executors
+import java.util.concurrent.atomic.AtomicInteger
+import kotlin.system.exitProcess
+
+/**
+ * The child JVM's entry point: `ChildMain <endpoint> <maxFrameSize>`, with the host's token on
+ * stdin. Connects back, authenticates, serves the host's requests, and exits when the connection
+ * or its stdin closes (the host is gone).
+ */
+public fun main(args: Array<String>) {
+    if (args.size != 2) {
+        System.err.println("extradite child: expected <endpoint> <maxFrameSize>, got ${args.toList()}; it is started by the extradite host, not by hand")
+        exitProcess(2)
+    }
+    val endpoint = Endpoint.parse(args[0])
+    val maxFrameSize = args[1].toInt()
+    val stdin = System.`in`.bufferedReader()
+    val token = stdin.readLine()
+    if (token.isNullOrBlank()) {
+        System.err.println("extradite child: no token on stdin; it is started by the extradite host, not by hand")
+        exitProcess(2)
+    }
+    val code = runBlocking { serve(endpoint, maxFrameSize, token, stdin) }
+    System.out.flush()
+    System.err.flush()
+    exitProcess(code)
+}
+
+private suspend fun serve(endpoint: Endpoint, maxFrameSize: Int, token: String, stdin: java.io.BufferedReader): Int {
+    val transport = Endpoint.connect(endpoint, maxFrameSize)
+    val welcome = try {
+        Handshake.introduce(transport, token)
+    } catch (e: ExtraditeProtocolError) {
+        System.err.println("extradite child: ${e.message}")
+        return 3
+    } catch (e: TransportClosedException) {
+        System.err.println("extradite child: the host closed the connection during the handshake")
+        return 3
+    }
+    val threads = AtomicInteger()
+    // Target code may block for as long as it likes, and nested calls need fresh threads: an
+    // unbounded pool of daemon threads serves the host's requests.
+    val calls = Executors.newCachedThreadPool { task ->
+        Thread(task, "extradite-call-${threads.incrementAndGet()}").apply { isDaemon = true }
+    }.asCoroutineDispatcher()
+    val session = Session(transport, maxFrameSize, Dispatchers.IO, calls, "extradite-child") { reason ->
+        reason as? ExtraditeProtocolError ?: ExtraditeProtocolError("the connection to the host ended: ${reason.message}", reason)
+    }
+    val loader = TargetClassLoader(welcome.classpath, ChildHandler::class.java.classLoader)
+    session.start(ChildHandler(Invoker(loader)))
+    watchStdin(stdin, session)
+    val cause = session.closed.await()
+    if (cause.cause !is TransportClosedException) System.err.println("extradite child: session ended: ${cause.message}")
+    return 0
+}
+
+/** The host holds our stdin open for its whole life; end of stdin means the host is gone. */
+private fun watchStdin(stdin: java.io.BufferedReader, session: Session) {
+    Thread({
+        try {
+            while (stdin.readLine() != null) {
+                // Nothing else is sent on stdin; keep reading until it ends.
+            }
+        } catch (_: java.io.IOException) {
+            // Treated as the end of stdin.
+        }
+        session.close(TransportClosedException("the host closed the child's stdin"))
+    }, "extradite-stdin-watch").apply { isDaemon = true }.start()
+}

@@ -1,0 +1,244 @@
+package dev.extradite.child
+
+import dev.extradite.UnsupportedInteractionError
+import java.lang.invoke.MethodHandle
+import java.lang.invoke.MethodHandles
+import java.lang.invoke.MethodType
+import java.lang.reflect.Constructor
+import java.lang.reflect.Executable
+import java.lang.reflect.Field
+import java.lang.reflect.Method
+import java.lang.reflect.Modifier
+import java.net.URLClassLoader
+import java.util.concurrent.ConcurrentHashMap
+import kotlin.coroutines.intrinsics.suspendCoroutineUninterceptedOrReturn
+
+/**
+ * Carries out constructions, method calls and property accesses on target objects by name.
+ *
+ * Resolution happens once per (class, member, argument types) and is cached as a
+ * [MethodHandle] taking `Object[]` (receiver first for instance members); later calls with the
+ * same shapes go straight to the handle. Thread safe.
+ */
+internal class Invoker(private val loader: ClassLoader) {
+    private val lookup = MethodHandles.lookup()
+    private val classes = ConcurrentHashMap<String, Class<*>>()
+    private val calls = ConcurrentHashMap<CallKey, Invocation>()
+    private val getters = ConcurrentHashMap<MemberKey, Invocation>()
+
+    private enum class Kind { CONSTRUCTOR, STATIC, INSTANCE }
+
+    private data class CallKey(val type: Class<*>, val name: String, val kind: Kind, val argumentTypes: List<Class<*>?>)
+    private data class MemberKey(val type: Class<*>, val name: String, val isStatic: Boolean)
+
+    /** A resolved member: a `(Object[])Object` handle and how to lay out its arguments. */
+    private class Invocation(
+        val handle: MethodHandle,
+        val hasReceiver: Boolean,
+        val isSuspend: Boolean,
+        val varargsFrom: Int,
+        val varargsComponent: Class<*>?,
+        /** For static calls redirected to a Kotlin `companion object` or `object` instance. */
+        val redirect: Any? = null,
+    ) {
+        suspend fun invoke(receiver: Any?, arguments: Array<Any?>): Any? {
+            val packed = if (varargsFrom < 0) {
+                arguments
+            } else {
+                val rest = java.lang.reflect.Array.newInstance(varargsComponent!!, arguments.size - varargsFrom)
+                for (i in varargsFrom until arguments.size) java.lang.reflect.Array.set(rest, i - varargsFrom, arguments[i])
+                arrayOf(*arguments.copyOf(varargsFrom), rest)
+            }
+            val self = redirect ?: receiver
+            val prefix = if (hasReceiver) 1 else 0
+            val array = arrayOfNulls<Any?>(prefix + packed.size + if (isSuspend) 1 else 0)
+            if (hasReceiver) array[0] = self
+            System.arraycopy(packed, 0, array, prefix, packed.size)
+            if (!isSuspend) return handle.invokeExact(array)
+            return suspendCoroutineUninterceptedOrReturn { continuation ->
+                array[array.size - 1] = continuation
+                handle.invokeExact(array)
+            }
+        }
+    }
+
+    fun loadClass(name: String): Class<*> = classes.getOrPut(name) {
+        try {
+            Class.forName(name, true, loader)
+        } catch (e: ClassNotFoundException) {
+            val entries = (loader as? URLClassLoader)?.urLs?.joinToString { it.path } ?: "?"
+            throw ClassNotFoundException("$name is not on the child's classpath [$entries]; pass the jar that holds it with classpath(...)", e)
+        }
+    }
+
+    suspend fun construct(type: Class<*>, arguments: Array<Any?>): Any {
+        if (Modifier.isAbstract(type.modifiers) || type.isInterface) {
+            throw UnsupportedInteractionError("${type.name} is ${if (type.isInterface) "an interface" else "abstract"}; it cannot be constructed")
+        }
+        val invocation = calls.getOrPut(CallKey(type, "<init>", Kind.CONSTRUCTOR, arguments.map(OverloadResolution::argumentType))) {
+            val choice = OverloadResolution.choose(type.constructors.map(OverloadResolution::candidate), arguments, "new ${type.name}")
+            invocationOf(choice, null)
+        }
+        return invocation.invoke(null, arguments)!!
+    }
+
+    /** Calls [name] on [receiver] (an instance of [type]), or the static method when [receiver] is null. */
+    suspend fun call(receiver: Any?, type: Class<*>, name: String, arguments: Array<Any?>): Any? {
+        val kind = if (receiver == null) Kind.STATIC else Kind.INSTANCE
+        val invocation = calls.getOrPut(CallKey(type, name, kind, arguments.map(OverloadResolution::argumentType))) {
+            resolveCall(type, name, kind, arguments)
+        }
+        return invocation.invoke(receiver, arguments)
+    }
+
+    private fun resolveCall(type: Class<*>, name: String, kind: Kind, arguments: Array<Any?>): Invocation {
+        val methods = type.methods.filter { it.name == name && !it.isBridge && !it.isSynthetic }
+            .filter { kind == Kind.INSTANCE || Modifier.isStatic(it.modifiers) }
+        if (methods.isEmpty() && kind == Kind.STATIC) {
+            singletonOf(type)?.let { singleton ->
+                val redirected = resolveCall(singleton.javaClass, name, Kind.INSTANCE, arguments)
+                return Invocation(redirected.handle, true, redirected.isSuspend, redirected.varargsFrom, redirected.varargsComponent, singleton)
+            }
+        }
+        val what = "${type.name}.$name"
+        if (methods.isEmpty()) {
+            val names = type.methods.filter { kind == Kind.INSTANCE || Modifier.isStatic(it.modifiers) }.map { it.name }.distinct().sorted()
+            throw UnsupportedInteractionError(
+                "${type.name} has no public ${if (kind == Kind.STATIC) "static " else ""}method named '$name'; " +
+                    "its public ${if (kind == Kind.STATIC) "static " else ""}methods are: ${names.take(40).joinToString()}",
+            )
+        }
+        return invocationOf(OverloadResolution.choose(methods.map(OverloadResolution::candidate), arguments, what), type)
+    }
+
+    /** The Kotlin `companion object` or `object` instance that holds a class's "static" members. */
+    private fun singletonOf(type: Class<*>): Any? = listOf("Companion", "INSTANCE").firstNotNullOfOrNull { fieldName ->
+        runCatching { type.getField(fieldName) }.getOrNull()?.takeIf { Modifier.isStatic(it.modifiers) }?.get(null)
+    }
+
+    private fun invocationOf(choice: OverloadResolution.Choice, receiverType: Class<*>?): Invocation {
+        val executable = accessible(choice.candidate.executable, receiverType)
+        val raw = when (executable) {
+            is Method -> lookup.unreflect(executable)
+            is Constructor<*> -> lookup.unreflectConstructor(executable)
+            else -> error("unexpected executable $executable")
+        }
+        val hasReceiver = executable is Method && !Modifier.isStatic(executable.modifiers)
+        val parameters = choice.candidate.parameters
+        return Invocation(
+            spread(raw),
+            hasReceiver,
+            choice.candidate.isSuspend,
+            choice.varargsFrom,
+            if (choice.varargsFrom >= 0) parameters.last().componentType else null,
+        )
+    }
+
+    /** `(a, b, ...)R` to `(Object[])Object`, with unboxing and primitive widening as `Method.invoke` does. */
+    private fun spread(handle: MethodHandle): MethodHandle {
+        val count = handle.type().parameterCount()
+        // asFixedArity: a variable-arity handle would re-collect the array we pack ourselves.
+        return handle.asFixedArity().asType(MethodType.genericMethodType(count)).asSpreader(Array<Any?>::class.java, count)
+    }
+
+    /**
+     * A version of [executable] we may call: itself when it can be made accessible (all target
+     * code), else the same method declared by a public supertype (a public method of a private
+     * JDK class, such as an iterator, reached through its public interface).
+     */
+    private fun <T : Executable> accessible(executable: T, receiverType: Class<*>?): T {
+        if (executable.trySetAccessible()) return executable
+        if (executable is Method && receiverType != null) {
+            val seen = HashSet<Class<*>>()
+            val queue = ArrayDeque<Class<*>>().apply { add(receiverType) }
+            while (queue.isNotEmpty()) {
+                val current = queue.removeFirst()
+                if (!seen.add(current)) continue
+                if (Modifier.isPublic(current.modifiers) && current.module.isExported(current.packageName)) {
+                    val found = runCatching { current.getMethod(executable.name, *executable.parameterTypes) }.getOrNull()
+                    @Suppress("UNCHECKED_CAST")
+                    if (found != null && found.trySetAccessible()) return found as T
+                }
+                current.superclass?.let(queue::add)
+                queue.addAll(current.interfaces)
+            }
+        }
+        throw UnsupportedInteractionError("$executable is not accessible from outside its module")
+    }
+
+    // --- properties ---------------------------------------------------------------------------
+
+    /** Reads property or field [name]: `getName()`, `isName()`, a Kotlin `isName()`, field `name`, or a method `name()`. */
+    suspend fun get(receiver: Any?, type: Class<*>, name: String): Any? {
+        val invocation = getters.getOrPut(MemberKey(type, name, receiver == null)) { resolveGetter(type, name, receiver == null) }
+        return invocation.invoke(receiver, emptyArray())
+    }
+
+    private fun resolveGetter(type: Class<*>, name: String, isStatic: Boolean): Invocation {
+        val capitalized = name.replaceFirstChar { it.uppercaseChar() }
+        fun method(methodName: String, booleanOnly: Boolean = false): Method? = type.methods.firstOrNull {
+            it.name == methodName && it.parameterCount == 0 && !it.isBridge && Modifier.isStatic(it.modifiers) == isStatic &&
+                (!booleanOnly || it.returnType == Boolean::class.javaPrimitiveType || it.returnType == Boolean::class.javaObjectType)
+        }
+        val getter = method("get$capitalized") ?: method("is$capitalized", booleanOnly = true)
+        if (getter != null) return invocationOf(OverloadResolution.Choice(OverloadResolution.candidate(getter), -1), type)
+        fieldOf(type, name, isStatic)?.let { field ->
+            return Invocation(spread(lookup.unreflectGetter(accessible(field))), !isStatic, false, -1, null)
+        }
+        // A record accessor, a Kotlin `isActive()` getter, or any no-argument method such as size().
+        method(name)?.let { return invocationOf(OverloadResolution.Choice(OverloadResolution.candidate(it), -1), type) }
+        if (isStatic) {
+            singletonOf(type)?.let { singleton ->
+                val redirected = resolveGetter(singleton.javaClass, name, false)
+                return Invocation(redirected.handle, true, redirected.isSuspend, -1, null, singleton)
+            }
+        }
+        throw UnsupportedInteractionError(
+            "${type.name} has no readable ${if (isStatic) "static " else ""}property '$name': looked for get$capitalized(), " +
+                "is$capitalized(), a public field $name and a method $name()",
+        )
+    }
+
+    /** Writes property or field [name]: `setName(value)` (overloads resolved on the value), or a non-final public field. */
+    suspend fun set(receiver: Any?, type: Class<*>, name: String, value: Any?) {
+        val isStatic = receiver == null
+        val capitalized = name.replaceFirstChar { it.uppercaseChar() }
+        val setterNames = listOfNotNull(
+            "set$capitalized",
+            // Kotlin's `var isActive` has the setter setActive.
+            if (name.length > 2 && name.startsWith("is") && name[2].isUpperCase()) "set${name.substring(2)}" else null,
+        )
+        val arguments = arrayOf(value)
+        for (setterName in setterNames) {
+            val hasSetter = type.methods.any { it.name == setterName && Modifier.isStatic(it.modifiers) == isStatic }
+            if (hasSetter) {
+                call(receiver, type, setterName, arguments)
+                return
+            }
+        }
+        val field = fieldOf(type, name, isStatic)
+        if (field != null && !Modifier.isFinal(field.modifiers)) {
+            val setter = spread(lookup.unreflectSetter(accessible(field)))
+            Invocation(setter, !isStatic, false, -1, null).invoke(receiver, arguments)
+            return
+        }
+        if (isStatic) {
+            singletonOf(type)?.let { singleton ->
+                set(singleton, singleton.javaClass, name, value)
+                return
+            }
+        }
+        throw UnsupportedInteractionError(
+            "${type.name} has no writable ${if (isStatic) "static " else ""}property '$name': looked for set$capitalized(...) and a " +
+                "public non-final field $name" + if (field != null) " (the field exists but is final)" else "",
+        )
+    }
+
+    private fun fieldOf(type: Class<*>, name: String, isStatic: Boolean): Field? =
+        runCatching { type.getField(name) }.getOrNull()?.takeIf { Modifier.isStatic(it.modifiers) == isStatic }
+
+    private fun accessible(field: Field): Field {
+        if (!field.trySetAccessible()) throw UnsupportedInteractionError("field $field is not accessible from outside its module")
+        return field
+    }
+}

@@ -1,0 +1,123 @@
+package dev.extradite.child
+
+import dev.extradite.UnsupportedInteractionError
+import java.lang.reflect.Executable
+import java.lang.reflect.Method
+
+/**
+ * Chooses among overloads the way `javac` would for arguments of the given runtime types.
+ *
+ * Scalars that came over the wire are boxed objects but are treated as the primitive they were
+ * sent as (an `Int` argument is an `int`), so `f(long)` beats `f(Integer)` for `f(5)` as in Java.
+ * Three phases, the first that finds any applicable candidate wins (JLS 15.12.2): strict
+ * (identity, primitive widening, subtyping), loose (plus boxing), then variable arity. Among the
+ * applicable candidates the most specific one wins; none or several is an
+ * [UnsupportedInteractionError] naming the candidates.
+ */
+internal object OverloadResolution {
+    /** An executable with its parameters as a caller sees them (a suspend function's continuation dropped). */
+    class Candidate(val executable: Executable, val parameters: Array<Class<*>>, val isSuspend: Boolean) {
+        val isVarArgs: Boolean get() = executable.isVarArgs
+
+        fun describe(): String = "${executable.name.substringAfterLast('.')}(${parameters.joinToString { it.typeName }})"
+    }
+
+    /** How the chosen candidate must be called: [varargsFrom] >= 0 packs the arguments from there into an array. */
+    class Choice(val candidate: Candidate, val varargsFrom: Int)
+
+    private val widenings: Map<Class<*>, Set<Class<*>>> = mapOf(
+        Byte::class.javaPrimitiveType!! to setOf(Short::class.javaPrimitiveType!!, Int::class.javaPrimitiveType!!, Long::class.javaPrimitiveType!!, Float::class.javaPrimitiveType!!, Double::class.javaPrimitiveType!!),
+        Short::class.javaPrimitiveType!! to setOf(Int::class.javaPrimitiveType!!, Long::class.javaPrimitiveType!!, Float::class.javaPrimitiveType!!, Double::class.javaPrimitiveType!!),
+        Char::class.javaPrimitiveType!! to setOf(Int::class.javaPrimitiveType!!, Long::class.javaPrimitiveType!!, Float::class.javaPrimitiveType!!, Double::class.javaPrimitiveType!!),
+        Int::class.javaPrimitiveType!! to setOf(Long::class.javaPrimitiveType!!, Float::class.javaPrimitiveType!!, Double::class.javaPrimitiveType!!),
+        Long::class.javaPrimitiveType!! to setOf(Float::class.javaPrimitiveType!!, Double::class.javaPrimitiveType!!),
+        Float::class.javaPrimitiveType!! to setOf(Double::class.javaPrimitiveType!!),
+    )
+
+    private val primitiveOfBox: Map<Class<*>, Class<*>> = listOf(
+        Boolean::class, Byte::class, Short::class, Char::class, Int::class, Long::class, Float::class, Double::class,
+    ).associate { it.javaObjectType to it.javaPrimitiveType!! }
+
+    private val boxOfPrimitive: Map<Class<*>, Class<*>> = primitiveOfBox.entries.associate { (box, primitive) -> primitive to box }
+
+    /** The type an argument counts as: its primitive for a boxed scalar, null for null. */
+    fun argumentType(value: Any?): Class<*>? = value?.let { primitiveOfBox[it.javaClass] ?: it.javaClass }
+
+    fun candidate(executable: Executable): Candidate {
+        val parameters = executable.parameterTypes
+        val isSuspend = executable is Method && parameters.isNotEmpty() && parameters.last().name == "kotlin.coroutines.Continuation"
+        return Candidate(executable, if (isSuspend) parameters.copyOf(parameters.size - 1) as Array<Class<*>> else parameters, isSuspend)
+    }
+
+    private fun widens(from: Class<*>, to: Class<*>): Boolean = from == to || widenings[from]?.contains(to) == true
+
+    private fun strict(argument: Class<*>?, parameter: Class<*>): Boolean = when {
+        argument == null -> !parameter.isPrimitive
+        argument.isPrimitive -> parameter.isPrimitive && widens(argument, parameter)
+        else -> parameter.isAssignableFrom(argument)
+    }
+
+    private fun loose(argument: Class<*>?, parameter: Class<*>): Boolean =
+        strict(argument, parameter) ||
+            (argument != null && argument.isPrimitive && !parameter.isPrimitive && parameter.isAssignableFrom(boxOfPrimitive.getValue(argument)))
+
+    /** Parameter types for [n] arguments, expanding a variable-arity parameter; null when [n] cannot fit. */
+    private fun expanded(candidate: Candidate, n: Int): List<Class<*>>? {
+        val fixed = candidate.parameters.size - 1
+        if (n < fixed) return null
+        val component = candidate.parameters.last().componentType
+        return List(n) { if (it < fixed) candidate.parameters[it] else component }
+    }
+
+    /** True when a parameter of type [a] is at least as specific as [b] for an argument of type [argument]. */
+    private fun atLeastAsSpecific(a: Class<*>, b: Class<*>, argument: Class<*>?): Boolean = when {
+        a == b -> true
+        a.isPrimitive && b.isPrimitive -> widens(a, b)
+        a.isPrimitive != b.isPrimitive -> a.isPrimitive == (argument?.isPrimitive == true)
+        else -> b.isAssignableFrom(a)
+    }
+
+    /**
+     * The candidate to call for [arguments]; [what] names the call for error messages, for
+     * example `com.acme.Counter.increment`.
+     */
+    fun choose(candidates: List<Candidate>, arguments: Array<Any?>, what: String): Choice {
+        val types = arguments.map(::argumentType)
+        val phases: List<Pair<(Candidate) -> List<Class<*>>?, (Class<*>?, Class<*>) -> Boolean>> = listOf(
+            { c: Candidate -> c.parameters.toList().takeIf { it.size == types.size } } to ::strict,
+            { c: Candidate -> c.parameters.toList().takeIf { it.size == types.size } } to ::loose,
+            { c: Candidate -> if (c.isVarArgs) expanded(c, types.size) else null } to ::loose,
+        )
+        for ((phase, entry) in phases.withIndex()) {
+            val (parametersOf, applicable) = entry
+            val matching = candidates.mapNotNull { c ->
+                val parameters = parametersOf(c) ?: return@mapNotNull null
+                if (parameters.indices.all { applicable(types[it], parameters[it]) }) c to parameters else null
+            }
+            if (matching.isEmpty()) continue
+            val best = matching.filter { (_, mine) ->
+                matching.all { (_, other) -> mine.indices.all { atLeastAsSpecific(mine[it], other[it], types[it]) } }
+            }
+            // Identical signatures (an override seen through several supertypes) are one method.
+            val distinct = best.distinctBy { (_, parameters) -> parameters }
+            if (distinct.size == 1) {
+                val chosen = distinct.single().first
+                return Choice(chosen, if (phase == 2) chosen.parameters.size - 1 else -1)
+            }
+            val pool = if (best.isEmpty()) matching else best
+            throw UnsupportedInteractionError(
+                "the call $what(${describeArguments(types)}) is ambiguous: ${pool.joinToString { it.first.describe() }} all match. " +
+                    "Pass arguments whose types select one overload (for example a Long instead of an Int, or a non-null value).",
+            )
+        }
+        throw UnsupportedInteractionError(
+            if (candidates.isEmpty()) {
+                "$what does not exist or is not public"
+            } else {
+                "no overload of $what accepts (${describeArguments(types)}); the candidates are ${candidates.joinToString { it.describe() }}"
+            },
+        )
+    }
+
+    private fun describeArguments(types: List<Class<*>?>): String = types.joinToString { it?.typeName ?: "null" }
+}

@@ -1,0 +1,68 @@
+package dev.extradite.tests
+
+import com.acme.api.Color
+import com.acme.api.Point
+import com.acme.api.Range
+import dev.extradite.ExtraditeModuleLeakError
+import dev.extradite.ExtraditeRemoteError
+import dev.extradite.UnsupportedInteractionError
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.booleans.shouldBeFalse
+import io.kotest.matchers.collections.shouldExist
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+
+/** Remote exceptions arrive faithfully; protected types never load in the host; shared value types travel. */
+class ErrorSpec : FunSpec({
+    val failing = Fixtures.open("com.acme.heavy.Failing")
+    val shapes = Fixtures.open("com.acme.heavy.Shapes")
+    afterSpec {
+        failing.close()
+        shapes.close()
+    }
+    val target = failing.newInstance()
+
+    test("a remote exception carries its type, message and traceback; its stack shows the host call site") {
+        val error = shouldThrow<ExtraditeRemoteError> { target.callBlocking("fail", "boom") }
+        error.remoteTypeName shouldBe "java.lang.IllegalStateException"
+        error.remoteMessage shouldBe "boom"
+        error.remoteTraceback shouldContain "com.acme.heavy.Failing.fail"
+        error.message shouldContain "boom"
+        error.stackTrace.toList().shouldExist { it.className.startsWith(ErrorSpec::class.java.name) }
+    }
+
+    test("causes and suppressed exceptions are in the traceback, and the host loads none of their classes") {
+        val error = shouldThrow<ExtraditeRemoteError> { target.call("failWithCause") }
+        error.remoteTypeName shouldBe "java.io.IOException"
+        error.remoteTraceback shouldContain "Caused by: com.acme.heavy.HeavyException: inner problem"
+        error.remoteTraceback shouldContain "Suppressed: java.lang.IllegalArgumentException: suppressed problem"
+        Fixtures.hostCanLoad("com.acme.heavy.HeavyException").shouldBeFalse()
+    }
+
+    test("a StackOverflowError in the target is reported and the child keeps serving") {
+        val error = shouldThrow<ExtraditeRemoteError> { target.call("recurse", 0) }
+        error.remoteTypeName shouldBe "java.lang.StackOverflowError"
+        target.call("ok") shouldBe "still alive"
+    }
+
+    test("a record of the protected tree returned by value is blocked before the host loads it") {
+        val error = shouldThrow<ExtraditeModuleLeakError> { target.call("secret") }
+        error.message shouldContain "com.acme.heavy.Secret"
+        error.message shouldContain "protected tree"
+        shouldThrow<ExtraditeModuleLeakError> { target.call("mode") }.message shouldContain "com.acme.heavy.Mode"
+        target.call("ok") shouldBe "still alive"
+    }
+
+    test("an unknown property names what was looked for") {
+        val error = shouldThrow<UnsupportedInteractionError> { target.get("missing") }
+        error.message shouldContain "getMissing()"
+    }
+
+    test("@Serializable classes, records and enums both sides load travel as values") {
+        shapes.call("mirror", Point(1, 2)) shouldBe Point(2, 1)
+        shapes.call("widen", Range(1, 2)) shouldBe Range(0, 3)
+        shapes.call("next", Color.RED) shouldBe Color.GREEN
+        shapes.call("origin") shouldBe Point(0, 0)
+    }
+})

@@ -1,0 +1,27 @@
+package dev.extradite.tests
+
+import dev.extradite.ExtraditeProtocolError
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+
+/** Frames above maxFrameSize are refused with ExtraditeProtocolError in both directions, and the session goes on. */
+class FrameLimitSpec : FunSpec({
+    val limit = 128 * 1024
+    val overloads = Fixtures.open("com.acme.heavy.Overloads") { maxFrameSize(limit) }
+    afterSpec { overloads.close() }
+    val target = overloads.newInstance()
+
+    test("an argument larger than maxFrameSize is refused before it is sent, and the session stays usable") {
+        val error = shouldThrow<ExtraditeProtocolError> { target.call("checksum", ByteArray(limit + 1)) }
+        error.message shouldContain "maxFrameSize"
+        target.call("checksum", byteArrayOf(1)) shouldBe 1L
+    }
+
+    test("a result larger than maxFrameSize is refused by the child, and the session stays usable") {
+        val error = shouldThrow<ExtraditeProtocolError> { target.call("bytesOf", limit * 2) }
+        error.message shouldContain "maxFrameSize"
+        (target.call("bytesOf", 16) as ByteArray).size shouldBe 16
+    }
+})

@@ -1,0 +1,48 @@
+package dev.extradite.tests
+
+import dev.extradite.ExtraditeModuleLeakError
+import dev.extradite.extradite
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.booleans.shouldBeFalse
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+
+/** The protected tree is checked before anything starts; the target's name forms are accepted. */
+class IsolationSpec : FunSpec({
+    test("extradite refuses when a protected package is already defined in the host, naming it") {
+        val error = shouldThrow<ExtraditeModuleLeakError> {
+            extradite("com.acme.heavy.Counter") {
+                classpath(Fixtures.targetJar)
+                protect("io.kotest")
+            }
+        }
+        error.message shouldContain "io.kotest"
+        error.message shouldContain "already defined in the host"
+    }
+
+    test("extradite refuses a target whose own package the host has loaded") {
+        val error = shouldThrow<ExtraditeModuleLeakError> { extradite("kotlin.collections.ArrayDeque") }
+        error.message shouldContain "kotlin.collections"
+    }
+
+    test("the module:Class form names the same target") {
+        Fixtures.open("com.acme.heavy:Counter").use { counters ->
+            counters.target shouldBe "com.acme.heavy.Counter"
+            counters.newInstance(2).call("increment", 1) shouldBe 3
+        }
+    }
+
+    test("the child does not see the host's classes") {
+        Fixtures.open("com.acme.heavy.Probe").use { probe ->
+            probe.call("canSee", IsolationSpec::class.java.name) shouldBe false
+            probe.call("canSee", "com.acme.api.Point") shouldBe true
+        }
+        Fixtures.hostCanLoad("com.acme.heavy.Probe").shouldBeFalse()
+    }
+
+    test("a malformed target name or protected package is refused with IllegalArgumentException") {
+        shouldThrow<IllegalArgumentException> { extradite("not a class!") }.message shouldContain "binary class name"
+        shouldThrow<IllegalArgumentException> { extradite("com.acme.heavy.Counter") { protect("1bad") } }
+    }
+})

@@ -1,0 +1,121 @@
+package dev.extradite.tests
+
+import com.acme.api.CounterView
+import dev.extradite.ExtraditeProtocolError
+import dev.extradite.RemoteObject
+import dev.extradite.bind
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.booleans.shouldBeFalse
+import io.kotest.matchers.booleans.shouldBeTrue
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.shouldNotBe
+import io.kotest.matchers.string.shouldContain
+import io.kotest.matchers.types.shouldBeInstanceOf
+import io.kotest.matchers.types.shouldBeSameInstanceAs
+import java.util.concurrent.TimeUnit
+
+/** Constructing a target in the child and driving it: methods, properties, statics, handles, typed views. */
+class RemoteCallSpec : FunSpec({
+    val counters = Fixtures.open("com.acme.heavy.Counter")
+    afterSpec { counters.close() }
+
+    test("the target class is reachable only through classpath(...), never in the host") {
+        Fixtures.hostCanLoad("com.acme.heavy.Counter").shouldBeFalse()
+        counters.target shouldBe "com.acme.heavy.Counter"
+        counters.newInstance(1).callBlocking("increment", 1) shouldBe 2
+        Fixtures.hostCanLoad("com.acme.heavy.Counter").shouldBeFalse()
+    }
+
+    test("a suspend invoke constructs with the constructor that matches the arguments") {
+        val counter = counters(3)
+        counter.call("increment", 2) shouldBe 5
+        counters().call("increment") shouldBe 1
+    }
+
+    test("Kotlin and JavaBean properties read and write by name") {
+        val counter = counters.newInstance(4)
+        counter.get("value") shouldBe 4
+        counter.set("value", 7)
+        counter.getBlocking("value") shouldBe 7
+        counter.get("isPositive") shouldBe true
+        counter.setBlocking("label", "seven")
+        counter.get("label") shouldBe "seven"
+    }
+
+    test("static methods, static properties and companion members are reached on the RemoteClass") {
+        val before = counters.get("created") as Int
+        counters.newInstance(1)
+        counters.getBlocking("created") shouldBe before + 1
+        counters.get("KIND") shouldBe "counter"
+        counters.call("describe") shouldBe "Counter companion"
+        val made = counters.callBlocking("create", 9) as RemoteObject
+        made.get("value") shouldBe 9
+    }
+
+    test("a suspend target method is awaited without blocking") {
+        val counter = counters(1)
+        counter.call("slowIncrement", 4) shouldBe 5
+    }
+
+    test("an object that is not a value comes back as a RemoteObject that can be called") {
+        val history = counters(6).call("history")
+        history.shouldBeInstanceOf<RemoteObject>()
+        history.call("size") shouldBe 1
+        history.call("first") shouldBe 6
+    }
+
+    test("a RemoteObject passed as an argument arrives in the child as the real object") {
+        val a = counters(2)
+        val b = counters(40)
+        a.call("sumWithPeer", b) shouldBe 42
+        a.call("isSame", a) shouldBe true
+        a.call("isSame", b) shouldBe false
+    }
+
+    test("the same remote object comes back as the same proxy") {
+        val counter = counters(1)
+        counter.call("self") shouldBeSameInstanceAs counter
+    }
+
+    test("toString, equals and hashCode go to the remote object") {
+        val five = counters(5)
+        five.toString() shouldBe "Counter(5)"
+        five shouldBe counters(5)
+        five shouldNotBe counters(6)
+        five.hashCode() shouldBe 5
+    }
+
+    test("callAsync returns a future of the result") {
+        val counter = counters.newInstance(10)
+        counter.callAsync("increment", 5).get(30, TimeUnit.SECONDS) shouldBe 15
+    }
+
+    test("a typed proxy calls by method name: plain methods block, suspend methods suspend, futures are async") {
+        val view = counters(1).bind<CounterView>()
+        view.increment(2) shouldBe 3
+        view.getValue() shouldBe 3
+        view.slowIncrement(1) shouldBe 4
+        view.incrementAsync(6).get(30, TimeUnit.SECONDS) shouldBe 10
+        val peer = view.peer()
+        peer.getValue() shouldBe 100
+        view.toString() shouldContain "Counter(10)"
+    }
+
+    test("batch runs the calls in order in one request") {
+        val counter = counters(0)
+        counter.batch("increment", listOf(listOf(1), listOf(2), listOf(3))) shouldBe listOf(1, 3, 6)
+        counter.batchBlocking("increment", listOf(listOf(10))) shouldBe listOf(16)
+    }
+
+    test("a closed RemoteObject is released and refuses further use, naming its handle") {
+        val counter = counters(1)
+        counter.isReleased.shouldBeFalse()
+        counter.close()
+        counter.isReleased.shouldBeTrue()
+        val error = shouldThrow<ExtraditeProtocolError> { counter.callBlocking("increment", 1) }
+        error.message shouldContain "released"
+        error.message shouldContain "com.acme.heavy.Counter"
+        counter.toString() shouldContain "released"
+    }
+})
