@@ -68,6 +68,8 @@ public class ExtraditeBuilder internal constructor(target: String) {
     public fun typeRule(type: Class<*>, policy: TransportPolicy): ExtraditeBuilder = apply {
         require(!type.isPrimitive) { "typeRule(${type.name}): primitive types always travel as values" }
         require(type != String::class.java) { "typeRule(java.lang.String): strings always travel as values" }
+        val existing = typeRules[type]
+        require(existing == null || existing == policy) { "typeRule(${type.name}, $policy) contradicts the earlier typeRule(${type.name}, $existing)" }
         typeRules[type] = policy
     }
 

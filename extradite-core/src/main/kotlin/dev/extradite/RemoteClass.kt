@@ -91,6 +91,15 @@ public class RemoteClass internal constructor(
     public fun effectivePolicy(value: Any?, callPolicy: TransportPolicy? = null): PolicyTrace =
         hostSession.policies.trace(value, callPolicy)
 
+    /**
+     * The sizes of this session's handle tables on both sides (asks the child; blocks). Useful to
+     * check that callbacks and proxies are released.
+     */
+    public fun stats(): SessionStats {
+        checkOpen()
+        return hostSession.stats()
+    }
+
     /** Stops the child JVM; every proxy of it becomes unusable. Idempotent; blocks up to a few seconds. */
     override fun close() {
         if (closed.compareAndSet(false, true)) hostSession.close()

@@ -4,10 +4,10 @@ package dev.extradite
 
 import dev.extradite.internal.host.HostSession
 import dev.extradite.internal.host.TypedProxy
+import dev.extradite.internal.session.ImportTable
 import dev.extradite.internal.wire.Operation
 import dev.extradite.internal.wire.Receiver
 import java.util.concurrent.CompletableFuture
-import java.util.concurrent.atomic.AtomicBoolean
 
 /**
  * A proxy of one object that lives in the child JVM.
@@ -29,6 +29,10 @@ import java.util.concurrent.atomic.AtomicBoolean
  * session is gone, they fall back to a description and to handle identity, so that logging or a
  * collection holding the proxy never throws.
  *
+ * Identity and lifetime: within a session the same remote object is always the same
+ * `RemoteObject` instance. The remote instance is released by [close], or automatically once the
+ * `RemoteObject` (and every view from [withPolicy] and [bind]) becomes unreachable.
+ *
  * ```kotlin
  * val counter = counters(3)              // RemoteClass.invoke constructs in the child
  * counter.call("increment", 2)           // 5
@@ -37,32 +41,35 @@ import java.util.concurrent.atomic.AtomicBoolean
  */
 public class RemoteObject internal constructor(
     internal val hostSession: HostSession,
-    internal val handle: Long,
-    internal val remoteType: String,
-    private val released: AtomicBoolean = AtomicBoolean(false),
+    private val imported: ImportTable<RemoteObject>.ImportedHandle,
     private val callPolicy: TransportPolicy? = null,
+    /** For a [withPolicy] view: the canonical proxy, kept reachable as long as the view is. */
+    private val canonical: RemoteObject? = null,
 ) : AutoCloseable {
+    internal val handle: Long get() = imported.id
+    internal val remoteType: String get() = imported.type
+
     /** True once [close] released the remote instance (or any view of it did). */
-    public val isReleased: Boolean get() = released.get()
+    public val isReleased: Boolean get() = imported.isReleased
 
     private val receiver get() = Receiver.Handle(handle)
 
     /** Calls [method] on the remote object and returns its result; suspends, never blocks. */
     public suspend fun call(method: String, vararg args: Any?): Any? {
         checkUsable()
-        return hostSession.call(callPolicy) { Operation.Invoke(receiver, method, it.encodeAll(args)) }
+        return hostSession.call(callPolicy) { Operation.Invoke(receiver, method, it.encodeAll(args), callPolicy) }
     }
 
     /** Calls [method] and blocks the calling thread until the child answers. */
     public fun callBlocking(method: String, vararg args: Any?): Any? {
         checkUsable()
-        return hostSession.callBlocking(callPolicy) { Operation.Invoke(receiver, method, it.encodeAll(args)) }
+        return hostSession.callBlocking(callPolicy) { Operation.Invoke(receiver, method, it.encodeAll(args), callPolicy) }
     }
 
     /** Calls [method] without waiting; the future completes with the result or the call's exception. */
     public fun callAsync(method: String, vararg args: Any?): CompletableFuture<Any?> {
         checkUsable()
-        return hostSession.callAsync(callPolicy) { Operation.Invoke(receiver, method, it.encodeAll(args)) }
+        return hostSession.callAsync(callPolicy) { Operation.Invoke(receiver, method, it.encodeAll(args), callPolicy) }
     }
 
     /** Reads a field or property: `getName()`, `isName()`, a public field `name`, or a method `name()`. */
@@ -106,7 +113,7 @@ public class RemoteObject internal constructor(
     }
 
     /** A view of this object whose calls use [policy] for their arguments; it shares this object's lifetime. */
-    public fun withPolicy(policy: TransportPolicy): RemoteObject = RemoteObject(hostSession, handle, remoteType, released, policy)
+    public fun withPolicy(policy: TransportPolicy): RemoteObject = RemoteObject(hostSession, imported, policy, canonical ?: this)
 
     /**
      * A typed proxy implementing the interface [type] (which the host knows; the remote class
@@ -117,16 +124,16 @@ public class RemoteObject internal constructor(
 
     /** Releases the remote instance; later calls fail with [ExtraditeProtocolError]. Idempotent. */
     override fun close() {
-        if (released.compareAndSet(false, true)) hostSession.release(handle)
+        imported.release()
     }
 
     internal fun checkUsable() {
-        if (released.get()) {
+        if (imported.isReleased) {
             throw ExtraditeProtocolError("handle $handle ($remoteType) was released by close(); it cannot be used any more, obtain a new proxy")
         }
     }
 
-    private val isReachable: Boolean get() = !released.get() && hostSession.isOpen
+    private val isReachable: Boolean get() = !imported.isReleased && hostSession.isOpen
 
     /** The remote object's `toString()`; a description when it is released or its child is gone. */
     override fun toString(): String {
@@ -137,7 +144,7 @@ public class RemoteObject internal constructor(
                 // Fall through to the description: toString must not throw for a dead session.
             }
         }
-        return "RemoteObject(handle $handle of $remoteType${if (released.get()) ", released" else ", session closed"})"
+        return "RemoteObject(handle $handle of $remoteType${if (imported.isReleased) ", released" else ", session closed"})"
     }
 
     /** True for the same remote object; otherwise the remote object's `equals`. */

@@ -17,3 +17,8 @@ interface CounterView {
     fun peer(): CounterView
     fun incrementAsync(delta: Int): java.util.concurrent.CompletableFuture<Any?>
 }
+
+/** An application interface both sides know: host objects implementing it reach the target as one. */
+fun interface Greeter {
+    fun greet(name: String): String
+}

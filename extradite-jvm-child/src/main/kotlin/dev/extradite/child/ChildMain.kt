@@ -5,7 +5,9 @@ package dev.extradite.child
 
 import dev.extradite.ExtraditeProtocolError
 import dev.extradite.InternalExtraditeApi
+import dev.extradite.internal.session.PolicyRules
 import dev.extradite.internal.session.Session
+import dev.extradite.internal.wire.Side
 import dev.extradite.internal.transport.Endpoint
 import dev.extradite.internal.transport.Handshake
 import dev.extradite.internal.transport.TransportClosedException
@@ -58,11 +60,17 @@ private suspend fun serve(endpoint: Endpoint, maxFrameSize: Int, token: String, 
     val calls = Executors.newCachedThreadPool { task ->
         Thread(task, "extradite-call-${threads.incrementAndGet()}").apply { isDaemon = true }
     }.asCoroutineDispatcher()
-    val session = Session(transport, maxFrameSize, Dispatchers.IO, calls, "extradite-child") { reason ->
+    val session = Session(Side.CHILD, transport, maxFrameSize, Dispatchers.IO, calls, "extradite-child") { reason ->
         reason as? ExtraditeProtocolError ?: ExtraditeProtocolError("the connection to the host ended: ${reason.message}", reason)
     }
-    val loader = TargetClassLoader(welcome.classpath, ChildHandler::class.java.classLoader)
-    session.start(ChildHandler(Invoker(loader)))
+    val loader = TargetClassLoader(welcome.classpath, ChildPeer::class.java.classLoader)
+    // Type rules name their types; a rule whose type the target cannot load matches nothing here.
+    val rules = welcome.typeRules.mapNotNull { (name, policy) ->
+        runCatching { Class.forName(name, false, loader) }.getOrNull()?.let { it to policy }
+    }.toMap()
+    val peer = ChildPeer(loader, PolicyRules(welcome.policy, rules))
+    peer.session = session
+    session.start(peer)
     watchStdin(stdin, session)
     val cause = session.closed.await()
     if (cause.cause !is TransportClosedException) System.err.println("extradite child: session ended: ${cause.message}")

@@ -92,7 +92,12 @@ internal object ChildLauncher {
                     }
                     exit.cancel()
                     val transport = KtorFrameTransport(socket, config.maxFrameSize)
-                    Handshake.accept(transport, token, Envelope.Welcome(config.classpath.map { it.toString() }, config.maxFrameSize))
+                    Handshake.accept(transport, token, Envelope.Welcome(
+                            config.classpath.map { it.toString() },
+                            config.maxFrameSize,
+                            config.policy,
+                            config.typeRules.mapKeys { (type, _) -> type.name },
+                        ))
                     transport
                 }
             }

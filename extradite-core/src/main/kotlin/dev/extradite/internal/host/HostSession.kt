@@ -10,12 +10,14 @@ import dev.extradite.InternalExtraditeApi
 import dev.extradite.RemoteObject
 import dev.extradite.TransportPolicy
 import dev.extradite.UnsupportedInteractionError
-import dev.extradite.internal.session.RequestHandler
+import dev.extradite.SessionStats
+import dev.extradite.internal.dispatch.Invoker
+import dev.extradite.internal.session.ImportTable
+import dev.extradite.internal.session.Peer
+import dev.extradite.internal.session.PolicyRules
 import dev.extradite.internal.session.Session
 import dev.extradite.internal.session.toException
-import dev.extradite.internal.wire.CodecContext
 import dev.extradite.internal.wire.Envelope
-import dev.extradite.internal.wire.ErrorEnvelope
 import dev.extradite.internal.wire.Message
 import dev.extradite.internal.wire.Operation
 import dev.extradite.internal.wire.Side
@@ -23,19 +25,19 @@ import dev.extradite.internal.wire.ValueDecoder
 import dev.extradite.internal.wire.ValueEncoder
 import dev.extradite.internal.wire.WireValue
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.future.await
 import kotlinx.coroutines.runBlocking
-import java.util.concurrent.CancellationException
 import java.util.concurrent.CompletableFuture
-import java.util.concurrent.ConcurrentHashMap
-import java.util.concurrent.ExecutionException
+import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicBoolean
 import java.util.concurrent.atomic.AtomicInteger
 
 /**
  * The host's side of one child JVM: the process, the [Session] over its connection, and the
- * host's half of the value codec (isolation checks on decode, handles of the child).
+ * host's [Peer]: host objects lent to the child (callbacks), proxies of the child's objects
+ * ([RemoteObject]s), and the isolation check on every decoded type.
  *
  * Thread safe. Calls go out through [submit]; their replies are decoded by the caller, so an
  * error is raised on the calling thread with the caller's stack.
@@ -44,39 +46,39 @@ internal class HostSession private constructor(
     val config: SessionConfig,
     val name: String,
     private val child: LaunchedChild,
-) : CodecContext {
+) : Peer(Side.HOST, PolicyRules(config.policy, config.typeRules)) {
     private val closing = AtomicBoolean(false)
-    private val remoteObjects = ConcurrentHashMap<Long, RemoteObject>()
-    val policies = PolicyRules(config.policy, config.typeRules)
+
+    /** Host objects serve the child's calls with the host's own classes; nothing is loaded by name. */
+    override val invoker = Invoker(HostSession::class.java.classLoader)
+
+    private val imports = ImportTable<RemoteObject> { id, count -> session.release(id, count) }
+
+    override val importCount: Int get() = imports.size
 
     val session: Session = Session(
+        Side.HOST,
         child.transport,
         config.maxFrameSize,
         Dispatchers.IO,
-        Dispatchers.IO,
+        callbackDispatcher,
         name,
         ::describeClose,
     )
 
     init {
-        session.start(object : RequestHandler {
-            override suspend fun handle(request: Envelope.Request, attachments: List<ByteArray>): Message =
-                Message(
-                    Envelope.Failure(
-                        request.id,
-                        ErrorEnvelope.Unsupported("the host does not serve requests yet (callbacks into the host are not supported in this version)"),
-                    ),
-                )
-
-            override fun release(ids: List<Long>) = Unit
-        })
+        session.start(this)
     }
 
+    override fun loadTargetClass(name: String): Class<*> = throw UnsupportedInteractionError(
+        "the child asked the host to load class $name; the host only serves calls on objects it passed to the child",
+    )
+
     /** Encodes an operation built by [build] and sends it; the future completes with the reply message. */
-    fun submit(callPolicy: TransportPolicy?, build: (ValueEncoder) -> Operation): CompletableFuture<Message> {
-        val encoder = ValueEncoder(if (callPolicy == null && config.typeRules.isEmpty()) this else PolicyAwareContext(callPolicy))
+    fun submit(callPolicy: TransportPolicy?, chain: Long, build: (ValueEncoder) -> Operation): CompletableFuture<Message> {
+        val encoder = ValueEncoder(contextFor(callPolicy))
         val op = build(encoder)
-        return session.request(op, encoder.attachments)
+        return session.request(op, encoder.attachments, chain)
     }
 
     /** The value of a reply, or the exception it carries, raised here. */
@@ -86,36 +88,24 @@ internal class HostSession private constructor(
         else -> throw ExtraditeProtocolError("the child answered a call with a ${envelope::class.simpleName}")
     }
 
-    suspend fun call(callPolicy: TransportPolicy?, build: (ValueEncoder) -> Operation): Any? = decode(submit(callPolicy, build).await())
+    suspend fun call(callPolicy: TransportPolicy?, build: (ValueEncoder) -> Operation): Any? =
+        decode(submit(callPolicy, session.chainForCall(), build).await())
 
-    fun callBlocking(callPolicy: TransportPolicy?, build: (ValueEncoder) -> Operation): Any? = decode(awaitBlocking(submit(callPolicy, build)))
+    /** Blocks this thread until the child answers, serving nested calls of the same chain meanwhile. */
+    fun callBlocking(callPolicy: TransportPolicy?, build: (ValueEncoder) -> Operation): Any? {
+        val chain = session.chainForCall()
+        return decode(session.awaitBlocking(submit(callPolicy, chain, build), chain))
+    }
 
     fun callAsync(callPolicy: TransportPolicy?, build: (ValueEncoder) -> Operation): CompletableFuture<Any?> =
-        submit(callPolicy, build).thenApply { decode(it) }
-
-    /** This session's codec, with the policy of each value decided by the call override and type rules. */
-    private inner class PolicyAwareContext(private val callPolicy: TransportPolicy?) : CodecContext by this {
-        override fun policyFor(value: Any): TransportPolicy = policies.trace(value, callPolicy).policy
-    }
-
-    /** Tells the child that the host no longer uses handle [id]. */
-    fun release(id: Long) {
-        remoteObjects.remove(id)
-        if (session.isOpen) session.send(Message(Envelope.Release(listOf(id))))
-    }
+        submit(callPolicy, session.chainForCall(), build).thenApply { decode(it) }
 
     val isOpen: Boolean get() = session.isOpen
 
-    /** Number of child handles the host holds (for tests and stats). */
-    val importedHandleCount: Int get() = remoteObjects.size
-
-    // --- CodecContext: the host's half of the value codec -------------------------------------
+    // --- the host's half of the value codec ---------------------------------------------------
 
     override fun referenceOf(value: Any): WireValue.Ref? {
-        val remote = when (value) {
-            is RemoteObject -> value
-            else -> TypedProxy.remoteOf(value) ?: return null
-        }
+        val remote = TypedProxy.remoteOf(value) ?: return null
         if (remote.hostSession !== this) {
             throw UnsupportedInteractionError(
                 "a proxy of session ${remote.hostSession.name} cannot be passed to session $name; each child only knows its own objects",
@@ -125,14 +115,9 @@ internal class HostSession private constructor(
         return WireValue.Ref(Side.CHILD, remote.handle, remote.remoteType)
     }
 
-    override fun export(value: Any): WireValue.Ref = throw UnsupportedInteractionError(
-        "cannot send a ${value.javaClass.name} to the child: it is not a value (scalars, strings, primitive arrays, lists, sets, " +
-            "maps, enums, records, @Serializable classes) nor a RemoteObject. Passing host objects by handle (callbacks) is not supported yet.",
-    )
-
     override fun import(ref: WireValue.Ref): Any? = when (ref.owner) {
-        Side.CHILD -> remoteObjects.computeIfAbsent(ref.id) { RemoteObject(this, ref.id, ref.type) }
-        Side.HOST -> throw ExtraditeProtocolError("the child referred to host handle ${ref.id}, but the host has exported no objects")
+        Side.CHILD -> imports.import(ref.id, ref.type) { handle -> RemoteObject(this, handle) }
+        Side.HOST -> exports.get(ref.id)
     }
 
     override fun loadValueType(name: String): Class<*> {
@@ -153,6 +138,13 @@ internal class HostSession private constructor(
                     "or receive it as a handle (TransportPolicy.REFERENCE)",
             )
         }
+    }
+
+    /** Handle table sizes on the host and, by asking it, in the child. */
+    fun stats(): SessionStats {
+        @Suppress("UNCHECKED_CAST")
+        val child = callBlocking(null) { Operation.Stats } as Map<String, Int>
+        return SessionStats(exports.size, imports.size, child.getValue("exports"), child.getValue("imports"))
     }
 
     // --- lifecycle ----------------------------------------------------------------------------
@@ -190,23 +182,21 @@ internal class HostSession private constructor(
 
     companion object {
         private val counter = AtomicInteger()
+        private val callbackThreads = AtomicInteger()
+
+        /**
+         * Where the child's calls into host objects run: callbacks may block (and call the child
+         * again), so every one gets a thread; idle threads retire after a minute.
+         */
+        private val callbackDispatcher = Executors.newCachedThreadPool { task ->
+            Thread(task, "extradite-callback-${callbackThreads.incrementAndGet()}").apply { isDaemon = true }
+        }.asCoroutineDispatcher()
 
         /** Starts a child for [config]; blocks until it is connected and authenticated. */
         fun start(config: SessionConfig): HostSession {
             val name = "extradite.session.${config.target.substringAfterLast('.')}-${counter.incrementAndGet()}"
             val child = runBlocking(Dispatchers.IO) { ChildLauncher.launch(config, name) }
             return HostSession(config, name, child)
-        }
-
-        /** Waits for [future] on this thread, raising its failure as thrown. */
-        fun <T> awaitBlocking(future: CompletableFuture<T>): T = try {
-            future.get()
-        } catch (e: ExecutionException) {
-            throw e.cause ?: e
-        } catch (e: InterruptedException) {
-            Thread.currentThread().interrupt()
-            future.cancel(false)
-            throw CancellationException("interrupted while waiting for the child").also { it.initCause(e) }
         }
     }
 }

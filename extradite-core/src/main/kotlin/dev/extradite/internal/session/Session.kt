@@ -11,15 +11,23 @@ import dev.extradite.internal.wire.EnvelopeCodec
 import dev.extradite.internal.wire.ErrorEnvelope
 import dev.extradite.internal.wire.Message
 import dev.extradite.internal.wire.Operation
+import dev.extradite.internal.wire.Side
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineName
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.asContextElement
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.yield
+import java.util.concurrent.CancellationException
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.ConcurrentLinkedQueue
+import java.util.concurrent.ExecutionException
+import java.util.concurrent.atomic.AtomicBoolean
 import java.util.concurrent.atomic.AtomicLong
 import java.util.concurrent.atomic.AtomicReference
 
@@ -29,8 +37,8 @@ public interface RequestHandler {
     /** Carries out [request] and returns the reply: a [Envelope.Response] or [Envelope.Failure] message. */
     public suspend fun handle(request: Envelope.Request, attachments: List<ByteArray>): Message
 
-    /** The peer no longer uses these handles of ours. */
-    public fun release(ids: List<Long>)
+    /** The peer no longer uses these handles of ours; [counts] are the sends it received of each. */
+    public fun release(ids: List<Long>, counts: List<Int>)
 }
 
 /**
@@ -41,6 +49,12 @@ public interface RequestHandler {
  * after that every pending and later [request] fails with the close cause. Thread safe: any
  * thread may call [request] and [send].
  *
+ * Call chains: every request carries the id of the call chain it belongs to, a logical call
+ * stack that may cross between the processes many times. A thread serving a request of chain C
+ * makes its own calls in chain C; a thread that is not serving anything starts a new chain. A
+ * thread blocked in [awaitBlocking] runs the nested requests of its chain itself (see
+ * [ChainWaiter]); every other request runs on the handler dispatcher.
+ *
  * @param handlerDispatcher where the peer's requests run; target code may block there, so it
  *   must not be the dispatcher of the reader.
  * @param describeClose turns the reason the connection ended into the error pending calls see
@@ -48,6 +62,7 @@ public interface RequestHandler {
  */
 @InternalExtraditeApi
 public class Session(
+    side: Side,
     private val transport: FrameTransport,
     private val maxFrameSize: Int,
     ioDispatcher: CoroutineDispatcher,
@@ -61,6 +76,13 @@ public class Session(
     private val pending = ConcurrentHashMap<Long, CompletableFuture<Message>>()
     private val ids = AtomicLong()
     private val closeCause = AtomicReference<ExtraditeException?>(null)
+    private val chainIds = AtomicLong()
+    private val chainBit = if (side == Side.HOST) 0L else 1L
+    private val currentChain = ThreadLocal<Long?>()
+    private val threadWaiter = ThreadLocal.withInitial { ChainWaiter() }
+    private val waiters = ConcurrentHashMap<Long, ChainWaiter>()
+    private val releases = ConcurrentLinkedQueue<Pair<Long, Int>>()
+    private val releaseScheduled = AtomicBoolean(false)
 
     /** Completes when the session has closed, with the error pending calls saw. */
     public val closed: CompletableFuture<ExtraditeException> = CompletableFuture()
@@ -90,7 +112,7 @@ public class Session(
      * message. Fails at once with [ExtraditeProtocolError] when the encoded request exceeds the
      * maximum frame size (the session stays usable), or with the close cause when closed.
      */
-    public fun request(op: Operation, attachments: List<ByteArray>, chain: Long = 0): CompletableFuture<Message> {
+    public fun request(op: Operation, attachments: List<ByteArray>, chain: Long = chainForCall()): CompletableFuture<Message> {
         val id = ids.incrementAndGet()
         val frame = EnvelopeCodec.encode(Message(Envelope.Request(id, chain, op), attachments))
         if (frame.bodySize > maxFrameSize) {
@@ -131,19 +153,78 @@ public class Session(
         outgoing.trySend(frame.toBytes())
     }
 
+    /** The chain a call made now on this thread belongs to: the one being served, else a new one. */
+    public fun chainForCall(): Long = currentChain.get() ?: (chainIds.incrementAndGet() * 2 + chainBit)
+
+    /**
+     * Waits on this thread for [future], a request of [chain], running the nested requests of
+     * [chain] that arrive meanwhile. Raises the failure of [future] as thrown; an interrupt
+     * ends the wait with a [CancellationException] (the interrupt flag stays set).
+     */
+    public fun <T> awaitBlocking(future: CompletableFuture<T>, chain: Long): T {
+        val waiter = threadWaiter.get()
+        val registered = waiters.putIfAbsent(chain, waiter) == null
+        if (registered) waiter.open()
+        val previousChain = currentChain.get()
+        currentChain.set(chain)
+        future.whenComplete { _, _ -> waiter.wake() }
+        try {
+            waiter.serveUntil { future.isDone }
+        } catch (e: InterruptedException) {
+            Thread.currentThread().interrupt()
+            throw CancellationException("interrupted while waiting for the peer").also { it.initCause(e) }
+        } finally {
+            currentChain.set(previousChain)
+            if (registered) {
+                waiters.remove(chain, waiter)
+                // Requests routed here after our reply arrived run on the handler dispatcher instead.
+                for (task in waiter.close()) scope.launch(handlerDispatcher) { task.run() }
+            }
+        }
+        return try {
+            future.get()
+        } catch (e: ExecutionException) {
+            throw e.cause ?: e
+        }
+    }
+
+    /** Queues the release of a peer's handle; releases go out batched, a frame for many. */
+    public fun release(id: Long, count: Int) {
+        if (!isOpen) return
+        releases.add(id to count)
+        if (releaseScheduled.compareAndSet(false, true)) {
+            scope.launch {
+                yield()
+                releaseScheduled.set(false)
+                val ids = ArrayList<Long>()
+                val counts = ArrayList<Int>()
+                while (true) {
+                    val (id, count) = releases.poll() ?: break
+                    ids += id
+                    counts += count
+                }
+                if (ids.isNotEmpty()) send(Message(Envelope.Release(ids, counts)))
+            }
+        }
+    }
+
     private fun dispatch(message: Message, handler: RequestHandler) {
         when (val envelope = message.envelope) {
             is Envelope.Response -> pending.remove(envelope.id)?.complete(message)
             is Envelope.Failure -> pending.remove(envelope.id)?.complete(message)
-            is Envelope.Request -> scope.launch(handlerDispatcher) {
-                val reply = try {
-                    handler.handle(envelope, message.attachments)
-                } catch (e: Throwable) {
-                    failureOf(envelope.id, e)
+            is Envelope.Request -> {
+                val waiter = waiters[envelope.chain]
+                val routed = waiter != null && waiter.offer(Runnable { serveInline(envelope, message.attachments, handler) })
+                if (!routed) {
+                    scope.launch(handlerDispatcher + currentChain.asContextElement(envelope.chain)) {
+                        send(serve(envelope, message.attachments, handler))
+                    }
                 }
-                send(reply)
             }
-            is Envelope.Release -> handler.release(envelope.ids)
+            is Envelope.Release -> {
+                if (envelope.ids.size != envelope.counts.size) throw ExtraditeProtocolError("a release with ${envelope.ids.size} ids but ${envelope.counts.size} counts")
+                handler.release(envelope.ids, envelope.counts)
+            }
             is Envelope.Hello, is Envelope.Welcome, is Envelope.Refused ->
                 throw ExtraditeProtocolError("the peer sent a ${envelope::class.simpleName} after the handshake")
         }
@@ -161,6 +242,23 @@ public class Session(
         for (id in pending.keys.toList()) pending.remove(id)?.completeExceptionally(error)
         closed.complete(error)
         scope.cancel()
+    }
+
+    private suspend fun serve(request: Envelope.Request, attachments: List<ByteArray>, handler: RequestHandler): Message = try {
+        handler.handle(request, attachments)
+    } catch (e: Throwable) {
+        failureOf(request.id, e)
+    }
+
+    /** Serves a nested request on the thread blocked in its chain. */
+    private fun serveInline(request: Envelope.Request, attachments: List<ByteArray>, handler: RequestHandler) {
+        val previous = currentChain.get()
+        currentChain.set(request.chain)
+        try {
+            send(runBlocking { serve(request, attachments, handler) })
+        } finally {
+            currentChain.set(previous)
+        }
     }
 
     /** Number of requests waiting for a reply. */

@@ -3,6 +3,7 @@
 package dev.extradite.internal.wire
 
 import dev.extradite.InternalExtraditeApi
+import dev.extradite.TransportPolicy
 import kotlinx.serialization.SerialName
 import kotlinx.serialization.Serializable
 
@@ -24,9 +25,17 @@ public sealed class Envelope {
     @Serializable @SerialName("hello")
     public data class Hello(val protocol: Int, val token: String, val pid: Long) : Envelope()
 
-    /** The host accepts the child and tells it where the target lives. */
+    /**
+     * The host accepts the child and tells it where the target lives, and how the child sends
+     * its results: the session's default [policy] and its [typeRules] (binary type name to policy).
+     */
     @Serializable @SerialName("welcome")
-    public data class Welcome(val classpath: List<String>, val maxFrameSize: Int) : Envelope()
+    public data class Welcome(
+        val classpath: List<String>,
+        val maxFrameSize: Int,
+        val policy: TransportPolicy = TransportPolicy.VALUE,
+        val typeRules: Map<String, TransportPolicy> = emptyMap(),
+    ) : Envelope()
 
     /** The host refuses the connection; the child prints [reason] and exits. */
     @Serializable @SerialName("refused")
@@ -45,9 +54,13 @@ public sealed class Envelope {
     @Serializable @SerialName("err")
     public data class Failure(val id: Long, val error: ErrorEnvelope) : Envelope()
 
-    /** The sender no longer uses these handles, which the receiver owns. */
+    /**
+     * The sender no longer uses these handles, which the receiver owns; [counts] says how many
+     * times the sender had received each one, so that a release racing a re-send of the same
+     * handle never frees a live object (the owner frees a handle when all its sends are released).
+     */
     @Serializable @SerialName("release")
-    public data class Release(val ids: List<Long>) : Envelope()
+    public data class Release(val ids: List<Long>, val counts: List<Int>) : Envelope()
 }
 
 /** What a [Envelope.Request] asks the receiver to do. */
@@ -62,12 +75,17 @@ public sealed class Operation {
     @Serializable @SerialName("new")
     public data class New(val type: String, val args: List<WireValue>) : Operation()
 
+    /** A call; [policy], when set, overrides how the result is sent (a per-call `withPolicy`). */
     @Serializable @SerialName("call")
-    public data class Invoke(val receiver: Receiver, val method: String, val args: List<WireValue>) : Operation()
+    public data class Invoke(val receiver: Receiver, val method: String, val args: List<WireValue>, val policy: TransportPolicy? = null) : Operation()
 
     /** [method] called once per argument list, in order, stopping at the first failure. */
     @Serializable @SerialName("batch")
-    public data class Batch(val receiver: Receiver, val method: String, val calls: List<List<WireValue>>) : Operation()
+    public data class Batch(val receiver: Receiver, val method: String, val calls: List<List<WireValue>>, val policy: TransportPolicy? = null) : Operation()
+
+    /** The receiver's handle table sizes: `exports` (objects it lent out) and `imports` (proxies it holds). */
+    @Serializable @SerialName("stats")
+    public data object Stats : Operation()
 
     @Serializable @SerialName("get")
     public data class Get(val receiver: Receiver, val name: String) : Operation()

@@ -18,7 +18,8 @@ public object EnvelopeCodec {
     public val json: Json = Json {
         classDiscriminator = "t"
         allowSpecialFloatingPointValues = true
-        encodeDefaults = true
+        encodeDefaults = false
+        explicitNulls = false
     }
 
     public fun encode(message: Message): Frame =

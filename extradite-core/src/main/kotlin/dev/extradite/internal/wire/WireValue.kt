@@ -48,9 +48,18 @@ public sealed class WireValue {
 
     /**
      * A handle: object [id] in the table of [owner]. [type] is the object's binary class name,
-     * for messages only; the receiver never loads it.
+     * for messages only; the receiver never loads it. For host objects, [interfaces] lists the
+     * interfaces the object implements (the child's proxy implements those it can load) and
+     * [sam] names its one functional method, if it has one, for adapting it to other
+     * functional interfaces.
      */
-    @Serializable @SerialName("ref") public data class Ref(val owner: Side, val id: Long, val type: String) : WireValue()
+    @Serializable @SerialName("ref") public data class Ref(
+        val owner: Side,
+        val id: Long,
+        val type: String,
+        val interfaces: List<String> = emptyList(),
+        val sam: String? = null,
+    ) : WireValue()
 }
 
 /** Which side of a session owns a handle. */

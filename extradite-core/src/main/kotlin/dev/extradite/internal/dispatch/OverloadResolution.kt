@@ -1,5 +1,8 @@
-package dev.extradite.child
+@file:OptIn(InternalExtraditeApi::class)
 
+package dev.extradite.internal.dispatch
+
+import dev.extradite.InternalExtraditeApi
 import dev.extradite.UnsupportedInteractionError
 import java.lang.reflect.Executable
 import java.lang.reflect.Method
@@ -13,17 +16,21 @@ import java.lang.reflect.Method
  * (identity, primitive widening, subtyping), loose (plus boxing), then variable arity. Among the
  * applicable candidates the most specific one wins; none or several is an
  * [UnsupportedInteractionError] naming the candidates.
+ *
+ * A proxy of a peer's functional object (a host lambda in the child) also fits, in the loose
+ * phases, any functional interface parameter it can be adapted to (see [FunctionalAdapter]).
  */
-internal object OverloadResolution {
+@InternalExtraditeApi
+public object OverloadResolution {
     /** An executable with its parameters as a caller sees them (a suspend function's continuation dropped). */
-    class Candidate(val executable: Executable, val parameters: Array<Class<*>>, val isSuspend: Boolean) {
-        val isVarArgs: Boolean get() = executable.isVarArgs
+    public class Candidate(public val executable: Executable, public val parameters: Array<Class<*>>, public val isSuspend: Boolean) {
+        public val isVarArgs: Boolean get() = executable.isVarArgs
 
-        fun describe(): String = "${executable.name.substringAfterLast('.')}(${parameters.joinToString { it.typeName }})"
+        public fun describe(): String = "${executable.name.substringAfterLast('.')}(${parameters.joinToString { it.typeName }})"
     }
 
     /** How the chosen candidate must be called: [varargsFrom] >= 0 packs the arguments from there into an array. */
-    class Choice(val candidate: Candidate, val varargsFrom: Int)
+    public class Choice(public val candidate: Candidate, public val varargsFrom: Int, public val parameters: List<Class<*>>)
 
     private val widenings: Map<Class<*>, Set<Class<*>>> = mapOf(
         Byte::class.javaPrimitiveType!! to setOf(Short::class.javaPrimitiveType!!, Int::class.javaPrimitiveType!!, Long::class.javaPrimitiveType!!, Float::class.javaPrimitiveType!!, Double::class.javaPrimitiveType!!),
@@ -41,11 +48,12 @@ internal object OverloadResolution {
     private val boxOfPrimitive: Map<Class<*>, Class<*>> = primitiveOfBox.entries.associate { (box, primitive) -> primitive to box }
 
     /** The type an argument counts as: its primitive for a boxed scalar, null for null. */
-    fun argumentType(value: Any?): Class<*>? = value?.let { primitiveOfBox[it.javaClass] ?: it.javaClass }
+    public fun argumentType(value: Any?): Class<*>? = value?.let { primitiveOfBox[it.javaClass] ?: it.javaClass }
 
-    fun candidate(executable: Executable): Candidate {
+    public fun candidate(executable: Executable): Candidate {
         val parameters = executable.parameterTypes
         val isSuspend = executable is Method && parameters.isNotEmpty() && parameters.last().name == "kotlin.coroutines.Continuation"
+        @Suppress("UNCHECKED_CAST")
         return Candidate(executable, if (isSuspend) parameters.copyOf(parameters.size - 1) as Array<Class<*>> else parameters, isSuspend)
     }
 
@@ -81,18 +89,22 @@ internal object OverloadResolution {
      * The candidate to call for [arguments]; [what] names the call for error messages, for
      * example `com.acme.Counter.increment`.
      */
-    fun choose(candidates: List<Candidate>, arguments: Array<Any?>, what: String): Choice {
+    public fun choose(candidates: List<Candidate>, arguments: Array<Any?>, what: String, adapter: FunctionalAdapter? = null): Choice {
         val types = arguments.map(::argumentType)
-        val phases: List<Pair<(Candidate) -> List<Class<*>>?, (Class<*>?, Class<*>) -> Boolean>> = listOf(
-            { c: Candidate -> c.parameters.toList().takeIf { it.size == types.size } } to ::strict,
-            { c: Candidate -> c.parameters.toList().takeIf { it.size == types.size } } to ::loose,
-            { c: Candidate -> if (c.isVarArgs) expanded(c, types.size) else null } to ::loose,
+        fun adaptable(index: Int, parameter: Class<*>): Boolean {
+            val argument = arguments[index] ?: return false
+            return adapter != null && !parameter.isInstance(argument) && adapter.canAdapt(argument, parameter)
+        }
+        val phases: List<Pair<(Candidate) -> List<Class<*>>?, (Int, Class<*>) -> Boolean>> = listOf(
+            { c: Candidate -> c.parameters.toList().takeIf { it.size == types.size } } to { i, p -> strict(types[i], p) },
+            { c: Candidate -> c.parameters.toList().takeIf { it.size == types.size } } to { i, p -> loose(types[i], p) || adaptable(i, p) },
+            { c: Candidate -> if (c.isVarArgs) expanded(c, types.size) else null } to { i, p -> loose(types[i], p) || adaptable(i, p) },
         )
         for ((phase, entry) in phases.withIndex()) {
             val (parametersOf, applicable) = entry
             val matching = candidates.mapNotNull { c ->
                 val parameters = parametersOf(c) ?: return@mapNotNull null
-                if (parameters.indices.all { applicable(types[it], parameters[it]) }) c to parameters else null
+                if (parameters.indices.all { applicable(it, parameters[it]) }) c to parameters else null
             }
             if (matching.isEmpty()) continue
             val best = matching.filter { (_, mine) ->
@@ -101,8 +113,8 @@ internal object OverloadResolution {
             // Identical signatures (an override seen through several supertypes) are one method.
             val distinct = best.distinctBy { (_, parameters) -> parameters }
             if (distinct.size == 1) {
-                val chosen = distinct.single().first
-                return Choice(chosen, if (phase == 2) chosen.parameters.size - 1 else -1)
+                val (chosen, parameters) = distinct.single()
+                return Choice(chosen, if (phase == 2) chosen.parameters.size - 1 else -1, parameters)
             }
             val pool = if (best.isEmpty()) matching else best
             throw UnsupportedInteractionError(

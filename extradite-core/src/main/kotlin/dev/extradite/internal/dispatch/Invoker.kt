@@ -1,5 +1,8 @@
-package dev.extradite.child
+@file:OptIn(InternalExtraditeApi::class)
 
+package dev.extradite.internal.dispatch
+
+import dev.extradite.InternalExtraditeApi
 import dev.extradite.UnsupportedInteractionError
 import java.lang.invoke.MethodHandle
 import java.lang.invoke.MethodHandles
@@ -20,7 +23,8 @@ import kotlin.coroutines.intrinsics.suspendCoroutineUninterceptedOrReturn
  * [MethodHandle] taking `Object[]` (receiver first for instance members); later calls with the
  * same shapes go straight to the handle. Thread safe.
  */
-internal class Invoker(private val loader: ClassLoader) {
+@InternalExtraditeApi
+public class Invoker(private val loader: ClassLoader, private val adapter: FunctionalAdapter? = null) {
     private val lookup = MethodHandles.lookup()
     private val classes = ConcurrentHashMap<String, Class<*>>()
     private val calls = ConcurrentHashMap<CallKey, Invocation>()
@@ -32,7 +36,7 @@ internal class Invoker(private val loader: ClassLoader) {
     private data class MemberKey(val type: Class<*>, val name: String, val isStatic: Boolean)
 
     /** A resolved member: a `(Object[])Object` handle and how to lay out its arguments. */
-    private class Invocation(
+    private inner class Invocation(
         val handle: MethodHandle,
         val hasReceiver: Boolean,
         val isSuspend: Boolean,
@@ -40,8 +44,22 @@ internal class Invoker(private val loader: ClassLoader) {
         val varargsComponent: Class<*>?,
         /** For static calls redirected to a Kotlin `companion object` or `object` instance. */
         val redirect: Any? = null,
+        /** Per argument, the functional interface a peer's functional object must be adapted to; null where none. */
+        val adaptTo: Array<Class<*>?>? = null,
     ) {
-        suspend fun invoke(receiver: Any?, arguments: Array<Any?>): Any? {
+        fun redirectedTo(singleton: Any): Invocation =
+            Invocation(handle, true, isSuspend, varargsFrom, varargsComponent, singleton, adaptTo)
+
+        suspend fun invoke(receiver: Any?, given: Array<Any?>): Any? {
+            var arguments = given
+            if (adaptTo != null) {
+                arguments = given.copyOf()
+                for (i in arguments.indices) {
+                    val target = adaptTo.getOrNull(i) ?: continue
+                    val argument = arguments[i] ?: continue
+                    if (!target.isInstance(argument)) arguments[i] = adapter!!.adapt(argument, target)
+                }
+            }
             val packed = if (varargsFrom < 0) {
                 arguments
             } else {
@@ -62,7 +80,8 @@ internal class Invoker(private val loader: ClassLoader) {
         }
     }
 
-    fun loadClass(name: String): Class<*> = classes.getOrPut(name) {
+    /** Loads (and initializes) the class [name] with this invoker's class loader; a missing class names the classpath. */
+    public fun loadClass(name: String): Class<*> = classes.getOrPut(name) {
         try {
             Class.forName(name, true, loader)
         } catch (e: ClassNotFoundException) {
@@ -71,19 +90,20 @@ internal class Invoker(private val loader: ClassLoader) {
         }
     }
 
-    suspend fun construct(type: Class<*>, arguments: Array<Any?>): Any {
+    /** Constructs [type] with the constructor that matches [arguments]. */
+    public suspend fun construct(type: Class<*>, arguments: Array<Any?>): Any {
         if (Modifier.isAbstract(type.modifiers) || type.isInterface) {
             throw UnsupportedInteractionError("${type.name} is ${if (type.isInterface) "an interface" else "abstract"}; it cannot be constructed")
         }
         val invocation = calls.getOrPut(CallKey(type, "<init>", Kind.CONSTRUCTOR, arguments.map(OverloadResolution::argumentType))) {
-            val choice = OverloadResolution.choose(type.constructors.map(OverloadResolution::candidate), arguments, "new ${type.name}")
+            val choice = OverloadResolution.choose(type.constructors.map(OverloadResolution::candidate), arguments, "new ${type.name}", adapter)
             invocationOf(choice, null)
         }
         return invocation.invoke(null, arguments)!!
     }
 
     /** Calls [name] on [receiver] (an instance of [type]), or the static method when [receiver] is null. */
-    suspend fun call(receiver: Any?, type: Class<*>, name: String, arguments: Array<Any?>): Any? {
+    public suspend fun call(receiver: Any?, type: Class<*>, name: String, arguments: Array<Any?>): Any? {
         val kind = if (receiver == null) Kind.STATIC else Kind.INSTANCE
         val invocation = calls.getOrPut(CallKey(type, name, kind, arguments.map(OverloadResolution::argumentType))) {
             resolveCall(type, name, kind, arguments)
@@ -96,8 +116,7 @@ internal class Invoker(private val loader: ClassLoader) {
             .filter { kind == Kind.INSTANCE || Modifier.isStatic(it.modifiers) }
         if (methods.isEmpty() && kind == Kind.STATIC) {
             singletonOf(type)?.let { singleton ->
-                val redirected = resolveCall(singleton.javaClass, name, Kind.INSTANCE, arguments)
-                return Invocation(redirected.handle, true, redirected.isSuspend, redirected.varargsFrom, redirected.varargsComponent, singleton)
+                return resolveCall(singleton.javaClass, name, Kind.INSTANCE, arguments).redirectedTo(singleton)
             }
         }
         val what = "${type.name}.$name"
@@ -108,7 +127,7 @@ internal class Invoker(private val loader: ClassLoader) {
                     "its public ${if (kind == Kind.STATIC) "static " else ""}methods are: ${names.take(40).joinToString()}",
             )
         }
-        return invocationOf(OverloadResolution.choose(methods.map(OverloadResolution::candidate), arguments, what), type)
+        return invocationOf(OverloadResolution.choose(methods.map(OverloadResolution::candidate), arguments, what, adapter), type)
     }
 
     /** The Kotlin `companion object` or `object` instance that holds a class's "static" members. */
@@ -125,12 +144,14 @@ internal class Invoker(private val loader: ClassLoader) {
         }
         val hasReceiver = executable is Method && !Modifier.isStatic(executable.modifiers)
         val parameters = choice.candidate.parameters
+        val adaptTo = if (adapter == null) null else choice.parameters.map { p -> p.takeIf { FunctionalInterfaces.samOf(it) != null } }
         return Invocation(
             spread(raw),
             hasReceiver,
             choice.candidate.isSuspend,
             choice.varargsFrom,
             if (choice.varargsFrom >= 0) parameters.last().componentType else null,
+            adaptTo = adaptTo?.takeIf { list -> list.any { it != null } }?.toTypedArray(),
         )
     }
 
@@ -169,7 +190,7 @@ internal class Invoker(private val loader: ClassLoader) {
     // --- properties ---------------------------------------------------------------------------
 
     /** Reads property or field [name]: `getName()`, `isName()`, a Kotlin `isName()`, field `name`, or a method `name()`. */
-    suspend fun get(receiver: Any?, type: Class<*>, name: String): Any? {
+    public suspend fun get(receiver: Any?, type: Class<*>, name: String): Any? {
         val invocation = getters.getOrPut(MemberKey(type, name, receiver == null)) { resolveGetter(type, name, receiver == null) }
         return invocation.invoke(receiver, emptyArray())
     }
@@ -181,16 +202,15 @@ internal class Invoker(private val loader: ClassLoader) {
                 (!booleanOnly || it.returnType == Boolean::class.javaPrimitiveType || it.returnType == Boolean::class.javaObjectType)
         }
         val getter = method("get$capitalized") ?: method("is$capitalized", booleanOnly = true)
-        if (getter != null) return invocationOf(OverloadResolution.Choice(OverloadResolution.candidate(getter), -1), type)
+        if (getter != null) return invocationOf(OverloadResolution.Choice(OverloadResolution.candidate(getter), -1, emptyList()), type)
         fieldOf(type, name, isStatic)?.let { field ->
             return Invocation(spread(lookup.unreflectGetter(accessible(field))), !isStatic, false, -1, null)
         }
         // A record accessor, a Kotlin `isActive()` getter, or any no-argument method such as size().
-        method(name)?.let { return invocationOf(OverloadResolution.Choice(OverloadResolution.candidate(it), -1), type) }
+        method(name)?.let { return invocationOf(OverloadResolution.Choice(OverloadResolution.candidate(it), -1, emptyList()), type) }
         if (isStatic) {
             singletonOf(type)?.let { singleton ->
-                val redirected = resolveGetter(singleton.javaClass, name, false)
-                return Invocation(redirected.handle, true, redirected.isSuspend, -1, null, singleton)
+                return resolveGetter(singleton.javaClass, name, false).redirectedTo(singleton)
             }
         }
         throw UnsupportedInteractionError(
@@ -200,7 +220,7 @@ internal class Invoker(private val loader: ClassLoader) {
     }
 
     /** Writes property or field [name]: `setName(value)` (overloads resolved on the value), or a non-final public field. */
-    suspend fun set(receiver: Any?, type: Class<*>, name: String, value: Any?) {
+    public suspend fun set(receiver: Any?, type: Class<*>, name: String, value: Any?) {
         val isStatic = receiver == null
         val capitalized = name.replaceFirstChar { it.uppercaseChar() }
         val setterNames = listOfNotNull(

@@ -1,4 +1,8 @@
-package dev.extradite.internal.host
+@file:OptIn(InternalExtraditeApi::class)
+
+package dev.extradite.internal.session
+
+import dev.extradite.InternalExtraditeApi
 
 import dev.extradite.PolicySource
 import dev.extradite.PolicyTrace
@@ -8,8 +12,9 @@ import dev.extradite.TransportPolicy
  * Decides the transport policy of a value. Precedence: the call's override, then the most
  * specific matching type rule, then the session default.
  */
-internal class PolicyRules(private val default: TransportPolicy, private val rules: Map<Class<*>, TransportPolicy>) {
-    fun trace(value: Any?, callPolicy: TransportPolicy?): PolicyTrace {
+@InternalExtraditeApi
+public class PolicyRules(private val default: TransportPolicy, public val rules: Map<Class<*>, TransportPolicy>) {
+    public fun trace(value: Any?, callPolicy: TransportPolicy?): PolicyTrace {
         if (callPolicy != null) return PolicyTrace(callPolicy, PolicySource.CALL_OVERRIDE, null)
         if (value != null) {
             val matching = rules.keys.filter { it.isInstance(value) }

@@ -1,0 +1,99 @@
+@file:OptIn(InternalExtraditeApi::class)
+
+package dev.extradite.internal.session
+
+import dev.extradite.InternalExtraditeApi
+import dev.extradite.TransportPolicy
+import dev.extradite.internal.dispatch.FunctionalInterfaces
+import dev.extradite.internal.dispatch.Invoker
+import dev.extradite.internal.wire.CodecContext
+import dev.extradite.internal.wire.Envelope
+import dev.extradite.internal.wire.Message
+import dev.extradite.internal.wire.Operation
+import dev.extradite.internal.wire.Receiver
+import dev.extradite.internal.wire.Side
+import dev.extradite.internal.wire.ValueDecoder
+import dev.extradite.internal.wire.ValueEncoder
+import dev.extradite.internal.wire.WireValue
+
+/**
+ * One side of a session, the part host and child share: it lends local objects to the peer as
+ * handles ([exports]), serves the peer's calls on them through an [Invoker], and encodes and
+ * decodes values. The edges differ only in what subclasses supply: how the peer's handles become
+ * local proxies, which types may be loaded, and whether classes may be constructed by name.
+ */
+@InternalExtraditeApi
+public abstract class Peer(public val side: Side, public val policies: PolicyRules) : RequestHandler, CodecContext {
+    /** The local objects the peer holds handles to. */
+    public val exports: HandleTable = HandleTable()
+
+    protected abstract val invoker: Invoker
+
+    /** Number of the peer's handles this side holds proxies for. */
+    public abstract val importCount: Int
+
+    /** The class named by a `LoadClass`, `New` or static call; the host refuses these. */
+    protected abstract fun loadTargetClass(name: String): Class<*>
+
+    override suspend fun handle(request: Envelope.Request, attachments: List<ByteArray>): Message {
+        val decoder = ValueDecoder(this, attachments)
+        val op = request.op
+        val encoder = ValueEncoder(contextFor((op as? Operation.Invoke)?.policy ?: (op as? Operation.Batch)?.policy))
+        val result: WireValue = when (op) {
+            is Operation.LoadClass -> WireValue.Str(loadTargetClass(op.type).name)
+            // A constructed object is always a handle, even when its class is a value type.
+            is Operation.New -> export(invoker.construct(loadTargetClass(op.type), decoder.decodeAll(op.args)))
+            is Operation.Invoke -> {
+                val (receiver, type) = resolve(op.receiver)
+                encoder.encode(invoker.call(receiver, type, op.method, decoder.decodeAll(op.args)))
+            }
+            is Operation.Batch -> {
+                val (receiver, type) = resolve(op.receiver)
+                val results = ArrayList<Any?>(op.calls.size)
+                for (args in op.calls) results += invoker.call(receiver, type, op.method, decoder.decodeAll(args))
+                encoder.encode(results)
+            }
+            is Operation.Get -> {
+                val (receiver, type) = resolve(op.receiver)
+                encoder.encode(invoker.get(receiver, type, op.name))
+            }
+            is Operation.Set -> {
+                val (receiver, type) = resolve(op.receiver)
+                invoker.set(receiver, type, op.name, decoder.decode(op.value))
+                WireValue.Null
+            }
+            Operation.Stats -> encoder.encode(mapOf("exports" to exports.size, "imports" to importCount))
+        }
+        return Message(Envelope.Response(request.id, result), encoder.attachments)
+    }
+
+    private fun resolve(receiver: Receiver): Pair<Any?, Class<*>> = when (receiver) {
+        is Receiver.Static -> null to loadTargetClass(receiver.type)
+        is Receiver.Handle -> exports.get(receiver.id).let { it to it.javaClass }
+    }
+
+    override fun release(ids: List<Long>, counts: List<Int>) {
+        for (i in ids.indices) exports.release(ids[i], counts[i])
+    }
+
+    /**
+     * Lends [value] to the peer. Host objects also carry their interfaces and functional method,
+     * so the child can build a proxy of them.
+     */
+    override fun export(value: Any): WireValue.Ref {
+        val id = exports.export(value)
+        if (side == Side.CHILD) return WireValue.Ref(side, id, value.javaClass.name)
+        val interfaces = FunctionalInterfaces.allInterfaces(value.javaClass).filter { java.lang.reflect.Modifier.isPublic(it.modifiers) }
+        return WireValue.Ref(side, id, value.javaClass.name, interfaces.map { it.name }, FunctionalInterfaces.samNameOf(value.javaClass))
+    }
+
+    override fun policyFor(value: Any): TransportPolicy = policies.trace(value, null).policy
+
+    /** This side's codec, with [callPolicy] overriding the policy of every value when set. */
+    public fun contextFor(callPolicy: TransportPolicy?): CodecContext =
+        if (callPolicy == null) this else PolicyOverride(this, callPolicy)
+
+    private class PolicyOverride(private val peer: Peer, private val policy: TransportPolicy) : CodecContext by peer {
+        override fun policyFor(value: Any): TransportPolicy = policy
+    }
+}

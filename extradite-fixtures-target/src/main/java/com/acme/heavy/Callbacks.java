@@ -1,0 +1,84 @@
+package com.acme.heavy;
+
+import com.acme.api.Greeter;
+import dev.extradite.Batchable;
+import dev.extradite.ExtraditeRemoteError;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntSupplier;
+import java.util.function.IntUnaryOperator;
+import kotlin.jvm.functions.Function1;
+
+/** Targets that call back into the host. */
+public class Callbacks {
+    private Object held;
+
+    public int applyTwice(IntUnaryOperator f, int x) { return f.applyAsInt(f.applyAsInt(x)); }
+    public int applyKotlin(Function1<Integer, Integer> f, int x) { return f.invoke(x); }
+    public int callIntCallback(IntCallback callback, int x) { return callback.call(x); }
+    public void run(Runnable r) { r.run(); }
+    public Object echo(Object o) { return o; }
+    public List<Object> echoList(List<Object> list) { return list; }
+    public Map<String, Object> echoMap(Map<String, Object> map) { return map; }
+    public void hold(Object o) { held = o; }
+    public Object held() { return held; }
+    public boolean isHeld(Object o) { return o == held; }
+    public String greetAll(Greeter greeter, List<String> names) {
+        StringBuilder out = new StringBuilder();
+        for (String name : names) out.append(greeter.greet(name)).append(';');
+        return out.toString();
+    }
+    public String typeOf(Object o) { return java.lang.reflect.Proxy.isProxyClass(o.getClass()) ? "proxy" : o.getClass().getName(); }
+    public int sizeOf(List<?> list) { return list.size(); }
+    public List<Integer> newList(int n) { List<Integer> l = new ArrayList<>(); for (int i = 0; i < n; i++) l.add(i); return l; }
+
+    /** Re-entrancy: the callback calls syncInner on this same object while syncOuter holds its monitor. */
+    public synchronized int syncOuter(IntSupplier callback) { return callback.getAsInt() + 1; }
+    public synchronized int syncInner(int x) { return x * 2; }
+
+    /** Recursion across the boundary: each level calls the host, which calls bounce again. */
+    public int bounce(IntUnaryOperator host, int depth) { return depth == 0 ? 0 : host.applyAsInt(depth - 1) + 1; }
+
+    /** The host callback's exception, as the target sees it. */
+    public String describeFailure(Runnable r) {
+        try {
+            r.run();
+            return "no failure";
+        } catch (ExtraditeRemoteError e) {
+            return e.getClass().getSimpleName() + "|" + e.getRemoteTypeName() + "|" + e.getRemoteMessage();
+        }
+    }
+
+    public boolean isBatchable(Object callback) { return callback instanceof Batchable; }
+
+    /** Sums callback(i) for i in 0 until n, in batches of 64 when the callback supports batching. */
+    public long accumulate(IntUnaryOperator callback, int n) {
+        long sum = 0;
+        if (callback instanceof Batchable) {
+            Batchable batchable = (Batchable) callback;
+            for (int start = 0; start < n; start += 64) {
+                List<List<Object>> calls = new ArrayList<>();
+                for (int i = start; i < Math.min(n, start + 64); i++) calls.add(List.of(i));
+                for (Object r : batchable.batch("applyAsInt", calls)) sum += ((Number) r).longValue();
+            }
+        } else {
+            for (int i = 0; i < n; i++) sum += callback.applyAsInt(i);
+        }
+        return sum;
+    }
+
+    /** A batch of ten calls whose failure stops it; returns the failure's remote message. */
+    public String batchUntilFailure(IntUnaryOperator callback) {
+        List<List<Object>> calls = new ArrayList<>();
+        for (int i = 0; i < 10; i++) calls.add(List.of(i));
+        try {
+            ((Batchable) callback).batch("applyAsInt", calls);
+            return "completed";
+        } catch (ExtraditeRemoteError e) {
+            return e.getRemoteMessage();
+        }
+    }
+
+    public static void gc() { System.gc(); }
+}

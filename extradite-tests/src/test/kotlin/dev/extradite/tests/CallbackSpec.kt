@@ -1,0 +1,109 @@
+package dev.extradite.tests
+
+import com.acme.api.Greeter
+import dev.extradite.ExtraditeRemoteError
+import dev.extradite.RemoteObject
+import dev.extradite.UnsupportedInteractionError
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+import io.kotest.matchers.types.shouldBeSameInstanceAs
+import java.util.concurrent.atomic.AtomicInteger
+import java.util.function.IntUnaryOperator
+
+/** Host objects cross to the child as handles: lambdas, functional interfaces, application interfaces. */
+class CallbackSpec : FunSpec({
+    val callbacks = Fixtures.open("com.acme.heavy.Callbacks")
+    afterSpec { callbacks.close() }
+    val target = callbacks.newInstance()
+
+    test("a java.util.function callback is called back from the child") {
+        target.call("applyTwice", IntUnaryOperator { it * 3 }, 2) shouldBe 18
+    }
+
+    test("a Kotlin lambda satisfies a Kotlin function type parameter") {
+        target.call("applyKotlin", { x: Int -> x + 100 }, 1) shouldBe 101
+    }
+
+    test("a Kotlin lambda is adapted to a Java functional interface it does not implement") {
+        target.call("applyTwice", { x: Int -> x + 1 }, 5) shouldBe 7
+        // IntCallback lives in the protected tree: the host cannot even load it.
+        Fixtures.hostCanLoad("com.acme.heavy.IntCallback") shouldBe false
+        target.call("callIntCallback", { x: Int -> x * 10 }, 4) shouldBe 40
+        val ran = AtomicInteger()
+        target.call("run", { ran.incrementAndGet(); Unit })
+        ran.get() shouldBe 1
+    }
+
+    test("a host object implementing an application interface reaches the target as that interface") {
+        val greeter = Greeter { "hello $it" }
+        target.call("greetAll", greeter, listOf("ann", "bob")) shouldBe "hello ann;hello bob;"
+    }
+
+    test("a host object sent to the child and back is the identical object") {
+        val token = Any()
+        target.call("echo", token) shouldBeSameInstanceAs token
+        target.call("hold", token)
+        target.call("isHeld", token) shouldBe true
+        target.call("held") shouldBeSameInstanceAs token
+    }
+
+    test("handles nested in lists and maps keep identity both ways") {
+        val token = Any()
+        val counters = Fixtures.open("com.acme.heavy.Counter")
+        counters.use {
+            val list = target.call("echoList", listOf(token, 1, "x")) as List<*>
+            list[0] shouldBeSameInstanceAs token
+            list.drop(1) shouldBe listOf(1, "x")
+            val map = target.call("echoMap", mapOf("k" to token)) as Map<*, *>
+            map["k"] shouldBeSameInstanceAs token
+        }
+        val child = target.call("newList", 2)
+        child shouldBe listOf(0, 1)
+        val handle = callbacks.newInstance()
+        val echoed = target.call("echoList", listOf(handle, handle)) as List<*>
+        echoed[0] shouldBeSameInstanceAs handle
+        echoed[1] shouldBeSameInstanceAs handle
+    }
+
+    test("an exception thrown by a host callback reaches the host caller with its type and message") {
+        val error = shouldThrow<ExtraditeRemoteError> {
+            target.call("applyTwice", IntUnaryOperator { throw IllegalStateException("callback failed at $it") }, 3)
+        }
+        error.remoteTypeName shouldBe "java.lang.IllegalStateException"
+        error.remoteMessage shouldBe "callback failed at 3"
+    }
+
+    test("the child sees a host callback's exception as an ExtraditeRemoteError it may catch") {
+        target.call("describeFailure", Runnable { throw UnsupportedOperationException("nope") }) shouldBe
+            "ExtraditeRemoteError|java.lang.UnsupportedOperationException|nope"
+    }
+
+    test("callback proxies in the child batch calls: ordered results in one round trip") {
+        val calls = AtomicInteger()
+        target.call("isBatchable", IntUnaryOperator { it }) shouldBe true
+        val sum = target.call("accumulate", { i: Int -> calls.incrementAndGet(); i * 3 + 17 }, 200)
+        sum shouldBe (0 until 200).sumOf { it * 3L + 17 }
+        calls.get() shouldBe 200
+    }
+
+    test("a callback batch stops at the first error") {
+        val calls = AtomicInteger()
+        val message = target.call("batchUntilFailure", IntUnaryOperator { i ->
+            calls.incrementAndGet()
+            if (i == 5) throw IllegalArgumentException("stop at 5")
+            i
+        })
+        message shouldBe "stop at 5"
+        calls.get() shouldBe 6
+    }
+
+    test("a proxy of one session passed into another session is refused") {
+        Fixtures.open("com.acme.heavy.Counter").use { other ->
+            val foreign: RemoteObject = other.newInstance(1)
+            val error = shouldThrow<UnsupportedInteractionError> { target.call("echo", foreign) }
+            error.message shouldContain "cannot be passed to session"
+        }
+    }
+})
