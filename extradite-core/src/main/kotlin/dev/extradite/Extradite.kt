@@ -2,6 +2,8 @@
 
 package dev.extradite
 
+import dev.extradite.internal.host.SessionRegistry
+
 /**
  * Runs the class [target] in a new child JVM and returns its [RemoteClass]; blocks until the
  * child is up and the class is loaded.
@@ -29,3 +31,24 @@ public fun extradite(target: String, configure: ExtraditeBuilder.() -> Unit = {}
  * ```
  */
 public fun target(target: String): ExtraditeBuilder = ExtraditeBuilder(target)
+
+/**
+ * Starts the shared child of [shareKey] now, so that the first `extradite(...)` with that key
+ * finds it warm; blocks until it is up. Returns true when it started one, false when one was
+ * already running. [configure] takes the same options as `extradite(...)` (the key is set for
+ * you); a keep-alive of 30 seconds applies unless [ExtraditeBuilder.keepAlive] says otherwise.
+ *
+ * ```kotlin
+ * prewarmSession("parsers") { classpath("libs/parser.jar") }
+ * val parsers = extradite("com.acme.Parser") { shareKey("parsers"); classpath("libs/parser.jar") }  // no start-up wait
+ * ```
+ */
+@JvmOverloads
+public fun prewarmSession(shareKey: String, configure: ExtraditeBuilder.() -> Unit = {}): Boolean =
+    SessionRegistry.prewarm(ExtraditeBuilder(null).apply(configure).shareKey(shareKey).buildConfig())
+
+/**
+ * Stops the shared child of [shareKey] at once, whatever handles it still has (their calls then
+ * fail with [ExtraditeProtocolError]). Returns true when one was running.
+ */
+public fun closeSession(shareKey: String): Boolean = SessionRegistry.close(shareKey)

@@ -2,9 +2,9 @@
 
 package dev.extradite
 
-import dev.extradite.internal.host.HostSession
 import dev.extradite.internal.host.ProtectedTree
 import dev.extradite.internal.host.SessionConfig
+import dev.extradite.internal.host.SessionRegistry
 import java.nio.file.Files
 import java.nio.file.Path
 import java.nio.file.Paths
@@ -24,6 +24,9 @@ import java.time.Duration
  * | [workingDirectory] | the host's working directory |
  * | [startupTimeout] | 60 seconds |
  * | [maxFrameSize] | 64 MiB |
+ * | [shareKey] | none: each `open()` starts its own child |
+ * | [keepAlive] | zero (30 s for [prewarmSession]) |
+ * | [childOutput] | [ChildOutputMode.FORWARD] |
  *
  * Not thread safe; build on one thread, then share the [RemoteClass].
  *
@@ -32,9 +35,9 @@ import java.time.Duration
  *         .classpath(Path.of("libs/heavy.jar")).open()) { ... }
  * ```
  */
-public class ExtraditeBuilder internal constructor(target: String) {
-    /** The binary class name of the target (`"pkg.Class"`; `"pkg:Class"` is accepted too). */
-    public val target: String = normalizeTarget(target)
+public class ExtraditeBuilder internal constructor(target: String?) {
+    /** The binary class name of the target (`"pkg.Class"`; `"pkg:Class"` is accepted too); empty for [prewarmSession]. */
+    public val target: String = target?.let(::normalizeTarget) ?: ""
 
     private val classpath = mutableListOf<Path>()
     private val protectedPackages = mutableListOf<String>()
@@ -46,6 +49,9 @@ public class ExtraditeBuilder internal constructor(target: String) {
     private var workingDirectory: Path? = null
     private var startupTimeout: Duration = Duration.ofSeconds(60)
     private var maxFrameSize: Int = 64 * 1024 * 1024
+    private var shareKey: String? = null
+    private var keepAlive: Duration? = null
+    private var output = ChildOutputMode.FORWARD
 
     /** Adds jars or class directories holding the target and its dependencies. They must not be on the host's classpath. */
     public fun classpath(vararg entries: Path): ExtraditeBuilder = apply { classpath += entries }
@@ -101,6 +107,29 @@ public class ExtraditeBuilder internal constructor(target: String) {
     }
 
     /**
+     * Shares one child JVM among every `open()` with the same [key], also across target classes.
+     * Each returned [RemoteClass] is a handle; the child stops when the last one closes (or after
+     * [keepAlive]). All must use the same settings (classpath, JVM, environment, policies, output);
+     * a conflicting one is refused with [IllegalArgumentException] naming the difference.
+     */
+    public fun shareKey(key: String): ExtraditeBuilder = apply {
+        require(key.isNotBlank()) { "shareKey must not be blank" }
+        shareKey = key
+    }
+
+    /**
+     * Keeps an idle shared child warm for [duration] after its last handle closed, so that a new
+     * `open()` with the same key reuses it. Requires [shareKey].
+     */
+    public fun keepAlive(duration: Duration): ExtraditeBuilder = apply {
+        require(!duration.isNegative) { "keepAlive($duration): must not be negative" }
+        keepAlive = duration
+    }
+
+    /** Where the child's stdout and stderr go; see [ChildOutputMode]. */
+    public fun childOutput(mode: ChildOutputMode): ExtraditeBuilder = apply { output = mode }
+
+    /**
      * Checks isolation, starts the child JVM and loads the target there; blocks until done.
      *
      * @throws ExtraditeModuleLeakError when a package of the protected tree is already defined in the host.
@@ -109,14 +138,30 @@ public class ExtraditeBuilder internal constructor(target: String) {
      * @throws IllegalArgumentException when a classpath entry, the working directory or the JDK does not exist.
      */
     public fun open(): RemoteClass {
-        val tree = ProtectedTree((listOf(target.substringBeforeLast('.', "")) + protectedPackages).distinct())
-        tree.checkNotDefinedInHost()
+        check(target.isNotEmpty()) { "a builder from prewarmSession has no target to open" }
+        val config = buildConfig()
+        config.protectedTree.checkNotDefinedInHost()
+        val session = SessionRegistry.acquire(config)
+        val remote = RemoteClass(session, target)
+        try {
+            remote.callBlockingLoad()
+        } catch (e: Throwable) {
+            remote.close()
+            throw e
+        }
+        return remote
+    }
+
+    internal fun buildConfig(): SessionConfig {
+        require(keepAlive == null || shareKey != null) { "keepAlive(...) requires shareKey(...): only a shared child can be kept warm" }
+        val packages = if (target.isEmpty()) protectedPackages else listOf(target.substringBeforeLast('.', "")) + protectedPackages
+        val tree = ProtectedTree(packages.distinct())
         for (entry in classpath) require(Files.exists(entry)) { "classpath entry $entry does not exist" }
         workingDirectory?.let { require(Files.isDirectory(it)) { "workingDirectory $it is not a directory" } }
         require(Files.isExecutable(javaHome.resolve("bin").resolve("java")) || Files.isExecutable(javaHome.resolve("bin").resolve("java.exe"))) {
             "javaHome $javaHome has no bin/java; point it at a JDK or JRE directory"
         }
-        val config = SessionConfig(
+        return SessionConfig(
             target = target,
             classpath = classpath.map { it.toAbsolutePath().normalize() },
             protectedTree = tree,
@@ -128,16 +173,10 @@ public class ExtraditeBuilder internal constructor(target: String) {
             workingDirectory = workingDirectory,
             startupTimeout = startupTimeout,
             maxFrameSize = maxFrameSize,
+            shareKey = shareKey,
+            keepAlive = keepAlive,
+            output = output,
         )
-        val session = HostSession.start(config)
-        val remote = RemoteClass(session, target)
-        try {
-            remote.callBlockingLoad()
-        } catch (e: Throwable) {
-            remote.close()
-            throw e
-        }
-        return remote
     }
 
     private companion object {

@@ -3,6 +3,7 @@
 package dev.extradite
 
 import dev.extradite.internal.host.HostSession
+import dev.extradite.internal.host.SessionRegistry
 import dev.extradite.internal.wire.Operation
 import dev.extradite.internal.wire.Receiver
 import java.util.concurrent.atomic.AtomicBoolean
@@ -12,8 +13,9 @@ import java.util.concurrent.atomic.AtomicBoolean
  * and reach its static methods, fields and properties with [call], [get] and [set].
  *
  * Obtained from [extradite] or [ExtraditeBuilder.open]; the child JVM is running and the target
- * class loaded by the time you hold one. [close] stops the child (and with it every
- * [RemoteObject] it produced).
+ * class loaded by the time you hold one. Each `RemoteClass` is a handle on its child: [close]
+ * stops the child when it was the last handle (see `shareKey` and `keepAlive`), and with it every
+ * [RemoteObject] it produced.
  *
  * Threading: thread safe. Suspend functions never block a thread; `…Blocking` functions and
  * [newInstance] block the calling thread until the child answers.
@@ -100,9 +102,13 @@ public class RemoteClass internal constructor(
         return hostSession.stats()
     }
 
-    /** Stops the child JVM; every proxy of it becomes unusable. Idempotent; blocks up to a few seconds. */
+    /**
+     * Closes this handle on the child JVM. The child stops when this was its last handle (for a
+     * shared session, after its keep-alive); then every proxy of it becomes unusable. Idempotent;
+     * may block a few seconds while the child stops.
+     */
     override fun close() {
-        if (closed.compareAndSet(false, true)) hostSession.close()
+        if (closed.compareAndSet(false, true)) SessionRegistry.release(hostSession)
     }
 
     private fun checkOpen() {

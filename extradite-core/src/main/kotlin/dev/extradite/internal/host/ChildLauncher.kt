@@ -2,6 +2,7 @@
 
 package dev.extradite.internal.host
 
+import dev.extradite.ChildOutputMode
 import dev.extradite.ExtraditeChildExitedError
 import dev.extradite.ExtraditeException
 import dev.extradite.InternalExtraditeApi
@@ -57,6 +58,11 @@ internal object ChildLauncher {
             ProcessBuilder(command).apply {
                 config.workingDirectory?.let { directory(it.toFile()) }
                 environment().putAll(config.env)
+                when (config.output) {
+                    ChildOutputMode.FORWARD -> Unit
+                    ChildOutputMode.INHERIT -> redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT)
+                    ChildOutputMode.DISCARD -> redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                }
             }.start()
         } catch (e: java.io.IOException) {
             server.close()
@@ -68,8 +74,10 @@ internal object ChildLauncher {
             )
         }
         val logger = LoggerFactory.getLogger(sessionName)
-        ChildOutput(process.inputStream, ChildOutput.forwardTo(logger, error = false), "$sessionName-stdout")
-        val stderr = ChildOutput(process.errorStream, ChildOutput.forwardTo(logger, error = true), "$sessionName-stderr")
+        val forward = config.output == ChildOutputMode.FORWARD
+        if (forward) ChildOutput(process.inputStream, ChildOutput.forwardTo(logger, error = false), "$sessionName-stdout")
+        // With INHERIT the stream is empty; with DISCARD its lines are only kept for error messages.
+        val stderr = ChildOutput(process.errorStream, if (forward) ChildOutput.forwardTo(logger, error = true) else { _ -> }, "$sessionName-stderr")
         val token = Handshake.newToken()
         try {
             process.outputStream.write("$token\n".toByteArray())

@@ -49,6 +49,15 @@ internal class HostSession private constructor(
 ) : Peer(Side.HOST, PolicyRules(config.policy, config.typeRules)) {
     private val closing = AtomicBoolean(false)
 
+    /** The protected tree: the union of the trees of every target that joined this (shared) session. */
+    @Volatile
+    private var protectedTree: ProtectedTree = config.protectedTree
+
+    @Synchronized
+    fun protect(tree: ProtectedTree) {
+        protectedTree = ProtectedTree((protectedTree.roots + tree.roots).distinct())
+    }
+
     /** Host objects serve the child's calls with the host's own classes; nothing is loaded by name. */
     override val invoker = Invoker(HostSession::class.java.classLoader)
 
@@ -97,8 +106,13 @@ internal class HostSession private constructor(
         return decode(session.awaitBlocking(submit(callPolicy, chain, build), chain))
     }
 
-    fun callAsync(callPolicy: TransportPolicy?, build: (ValueEncoder) -> Operation): CompletableFuture<Any?> =
-        submit(callPolicy, session.chainForCall(), build).thenApply { decode(it) }
+    fun callAsync(callPolicy: TransportPolicy?, build: (ValueEncoder) -> Operation): CompletableFuture<Any?> {
+        val reply = submit(callPolicy, session.chainForCall(), build)
+        val result = reply.thenApply { decode(it) }
+        // Cancelling the caller's future cancels the request, and with it the remote work.
+        result.whenComplete { _, error -> if (error is java.util.concurrent.CancellationException) reply.cancel(false) }
+        return result
+    }
 
     val isOpen: Boolean get() = session.isOpen
 
@@ -122,9 +136,10 @@ internal class HostSession private constructor(
 
     override fun loadValueType(name: String): Class<*> {
         // The isolation invariant: a protected type is refused by name, before anything loads it.
-        if (config.protectedTree.containsType(name)) {
+        val tree = protectedTree
+        if (tree.containsType(name)) {
             throw ExtraditeModuleLeakError(
-                "the child sent a value of type $name, which lies in the protected tree ${config.protectedTree}; loading it in the host " +
+                "the child sent a value of type $name, which lies in the protected tree $tree; loading it in the host " +
                     "would leak the target's code into this JVM. Return a value of a non-protected type, or receive it as a handle " +
                     "(TransportPolicy.REFERENCE).",
             )
@@ -194,7 +209,7 @@ internal class HostSession private constructor(
 
         /** Starts a child for [config]; blocks until it is connected and authenticated. */
         fun start(config: SessionConfig): HostSession {
-            val name = "extradite.session.${config.target.substringAfterLast('.')}-${counter.incrementAndGet()}"
+            val name = "extradite.session." + (config.shareKey ?: "${config.target.substringAfterLast('.')}-${counter.incrementAndGet()}")
             val child = runBlocking(Dispatchers.IO) { ChildLauncher.launch(config, name) }
             return HostSession(config, name, child)
         }

@@ -15,6 +15,7 @@ import dev.extradite.internal.wire.Side
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineName
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Job
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.asContextElement
 import kotlinx.coroutines.cancel
@@ -83,6 +84,7 @@ public class Session(
     private val waiters = ConcurrentHashMap<Long, ChainWaiter>()
     private val releases = ConcurrentLinkedQueue<Pair<Long, Int>>()
     private val releaseScheduled = AtomicBoolean(false)
+    private val running = ConcurrentHashMap<Long, RunningRequest>()
 
     /** Completes when the session has closed, with the error pending calls saw. */
     public val closed: CompletableFuture<ExtraditeException> = CompletableFuture()
@@ -122,6 +124,11 @@ public class Session(
         }
         val future = CompletableFuture<Message>()
         pending[id] = future
+        // A caller that gives up (a cancelled coroutine, a cancelled future, an interrupted
+        // thread) cancels the remote work too.
+        future.whenComplete { _, error ->
+            if (error is CancellationException && pending.remove(id) != null && isOpen) send(Message(Envelope.Cancel(id)))
+        }
         // Registered before the close check, so a close racing this call either sees the entry
         // and fails it, or has already set the cause we read here: no call is left hanging.
         val cause = closeCause.get()
@@ -172,6 +179,7 @@ public class Session(
             waiter.serveUntil { future.isDone }
         } catch (e: InterruptedException) {
             Thread.currentThread().interrupt()
+            future.cancel(false)
             throw CancellationException("interrupted while waiting for the peer").also { it.initCause(e) }
         } finally {
             currentChain.set(previousChain)
@@ -213,14 +221,20 @@ public class Session(
             is Envelope.Response -> pending.remove(envelope.id)?.complete(message)
             is Envelope.Failure -> pending.remove(envelope.id)?.complete(message)
             is Envelope.Request -> {
+                val running = RunningRequest()
+                this.running[envelope.id] = running
                 val waiter = waiters[envelope.chain]
-                val routed = waiter != null && waiter.offer(Runnable { serveInline(envelope, message.attachments, handler) })
+                val routed = waiter != null && waiter.offer(Runnable { serveInline(envelope, message.attachments, handler, running) })
                 if (!routed) {
-                    scope.launch(handlerDispatcher + currentChain.asContextElement(envelope.chain)) {
-                        send(serve(envelope, message.attachments, handler))
+                    val job = scope.launch(handlerDispatcher + currentChain.asContextElement(envelope.chain)) {
+                        send(serve(envelope, message.attachments, handler, running))
                     }
+                    running.job = job
+                    // A job cancelled before it started never runs serve(), which would forget it.
+                    job.invokeOnCompletion { this.running.remove(envelope.id, running) }
                 }
             }
+            is Envelope.Cancel -> running[envelope.id]?.cancel()
             is Envelope.Release -> {
                 if (envelope.ids.size != envelope.counts.size) throw ExtraditeProtocolError("a release with ${envelope.ids.size} ids but ${envelope.counts.size} counts")
                 handler.release(envelope.ids, envelope.counts)
@@ -244,20 +258,60 @@ public class Session(
         scope.cancel()
     }
 
-    private suspend fun serve(request: Envelope.Request, attachments: List<ByteArray>, handler: RequestHandler): Message = try {
-        handler.handle(request, attachments)
-    } catch (e: Throwable) {
-        failureOf(request.id, e)
+    private suspend fun serve(request: Envelope.Request, attachments: List<ByteArray>, handler: RequestHandler, running: RunningRequest): Message {
+        running.enter()
+        return try {
+            handler.handle(request, attachments)
+        } catch (e: Throwable) {
+            failureOf(request.id, e)
+        } finally {
+            running.leave()
+            this.running.remove(request.id, running)
+        }
     }
 
     /** Serves a nested request on the thread blocked in its chain. */
-    private fun serveInline(request: Envelope.Request, attachments: List<ByteArray>, handler: RequestHandler) {
+    private fun serveInline(request: Envelope.Request, attachments: List<ByteArray>, handler: RequestHandler, running: RunningRequest) {
         val previous = currentChain.get()
         currentChain.set(request.chain)
         try {
-            send(runBlocking { serve(request, attachments, handler) })
+            send(runBlocking { serve(request, attachments, handler, running) })
         } finally {
             currentChain.set(previous)
+        }
+    }
+
+    /**
+     * A request being served, so that a [Envelope.Cancel] can reach it: its coroutine is
+     * cancelled (a suspend target sees a CancellationException) and the thread running its
+     * target code, if any, is interrupted (a blocking target sees an InterruptedException).
+     */
+    private class RunningRequest {
+        var job: Job? = null
+        private var thread: Thread? = null
+        private var isCancelled = false
+
+        @Synchronized
+        fun enter() {
+            thread = Thread.currentThread()
+            if (isCancelled) thread?.interrupt()
+        }
+
+        fun leave() {
+            val wasCancelled = synchronized(this) {
+                thread = null
+                isCancelled
+            }
+            // An interrupt aimed at this request must not leak into the next task of this thread.
+            if (wasCancelled) Thread.interrupted()
+        }
+
+        fun cancel() {
+            synchronized(this) {
+                isCancelled = true
+                thread?.interrupt()
+            }
+            job?.cancel()
         }
     }
 

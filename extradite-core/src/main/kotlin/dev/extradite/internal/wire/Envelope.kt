@@ -61,6 +61,13 @@ public sealed class Envelope {
      */
     @Serializable @SerialName("release")
     public data class Release(val ids: List<Long>, val counts: List<Int>) : Envelope()
+
+    /**
+     * The sender no longer waits for request [id] (its caller was cancelled): the receiver
+     * cancels the coroutine serving it, or interrupts the thread running its target code.
+     */
+    @Serializable @SerialName("cancel")
+    public data class Cancel(val id: Long) : Envelope()
 }
 
 /** What a [Envelope.Request] asks the receiver to do. */

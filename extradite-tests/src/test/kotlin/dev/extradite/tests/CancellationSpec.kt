@@ -1,0 +1,63 @@
+package dev.extradite.tests
+
+import io.kotest.assertions.nondeterministic.eventually
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.longs.shouldBeLessThan
+import io.kotest.matchers.shouldBe
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.TimeoutCancellationException
+import kotlinx.coroutines.async
+import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.withTimeout
+import java.util.concurrent.CompletableFuture
+import kotlin.time.Duration.Companion.seconds
+
+/** Cancelling a call cancels the remote work; the call ends at once and the session goes on. */
+class CancellationSpec : FunSpec({
+    val sleepers = Fixtures.open("com.acme.heavy.Sleeper")
+    afterSpec { sleepers.close() }
+
+    test("cancelling a suspend call cancels the remote coroutine of a suspend target") {
+        val sleeper = sleepers.newInstance()
+        coroutineScope {
+            val call = async { sleeper.call("nap", 120_000L) }
+            sleeper.call("awaitStarted", 10_000L) shouldBe true
+            val start = System.nanoTime()
+            call.cancel()
+            shouldThrow<CancellationException> { call.await() }
+            (System.nanoTime() - start) / 1_000_000 shouldBeLessThan 2_000L
+        }
+        eventually(10.seconds) { sleeper.get("outcome") shouldBe "cancelled" }
+        sleeper.call("echo", 7) shouldBe 7
+    }
+
+    test("withTimeout around a blocking target interrupts its thread") {
+        val sleeper = sleepers.newInstance()
+        shouldThrow<TimeoutCancellationException> { withTimeout(300) { sleeper.call("block", 120_000L) } }
+        eventually(10.seconds) { sleeper.get("outcome") shouldBe "interrupted" }
+        sleeper.call("echo", 8) shouldBe 8
+    }
+
+    test("cancelling a callAsync future cancels the remote call") {
+        val sleeper = sleepers.newInstance()
+        val future: CompletableFuture<Any?> = sleeper.callAsync("block", 120_000L)
+        sleeper.call("awaitStarted", 10_000L) shouldBe true
+        future.cancel(true)
+        eventually(10.seconds) { sleeper.get("outcome") shouldBe "interrupted" }
+        sleeper.callBlocking("echo", 9) shouldBe 9
+    }
+
+    test("interrupting a thread blocked in callBlocking cancels the remote call") {
+        val sleeper = sleepers.newInstance()
+        val failure = CompletableFuture<Throwable?>()
+        val caller = Thread {
+            failure.complete(runCatching { sleeper.callBlocking("block", 120_000L) }.exceptionOrNull())
+        }
+        caller.start()
+        sleeper.call("awaitStarted", 10_000L) shouldBe true
+        caller.interrupt()
+        (failure.get() is java.util.concurrent.CancellationException) shouldBe true
+        eventually(10.seconds) { sleeper.get("outcome") shouldBe "interrupted" }
+    }
+})

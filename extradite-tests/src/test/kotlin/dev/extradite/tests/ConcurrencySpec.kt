@@ -1,0 +1,38 @@
+package dev.extradite.tests
+
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.shouldBe
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.coroutineScope
+import java.util.concurrent.ConcurrentLinkedQueue
+
+/** Many callers on one proxy at once; results never cross. */
+class ConcurrencySpec : FunSpec({
+    val sleepers = Fixtures.open("com.acme.heavy.Sleeper")
+    afterSpec { sleepers.close() }
+    val sleeper = sleepers.newInstance()
+
+    test("128 coroutines with slow calls in flight at once each get their own result") {
+        val results = coroutineScope {
+            (0 until 128).map { i -> async(Dispatchers.Default) { i to sleeper.call("slowEcho", i, 200L) } }.awaitAll()
+        }
+        results.forEach { (sent, received) -> received shouldBe sent }
+    }
+
+    test("64 threads calling at once each get their own results") {
+        val wrong = ConcurrentLinkedQueue<String>()
+        val threads = (0 until 64).map { t ->
+            Thread {
+                for (i in 0 until 200) {
+                    val value = t * 1000 + i
+                    val echoed = sleeper.callBlocking("echo", value)
+                    if (echoed != value) wrong += "thread $t sent $value got $echoed"
+                }
+            }.also { it.start() }
+        }
+        threads.forEach { it.join() }
+        wrong.toList() shouldBe emptyList()
+    }
+})

@@ -1,0 +1,47 @@
+package dev.extradite.tests
+
+import io.kotest.assertions.nondeterministic.eventually
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.longs.shouldBeLessThan
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldStartWith
+import java.nio.file.Paths
+import java.util.concurrent.TimeUnit
+import kotlin.time.Duration.Companion.seconds
+
+/** No child outlives its host, whether the host exits normally or is killed with SIGKILL. */
+class HostDeathSpec : FunSpec({
+    fun startHost(mode: String): Pair<Process, Long> {
+        val java = Paths.get(System.getProperty("java.home"), "bin", "java").toString()
+        val host = ProcessBuilder(
+            java, "-cp", System.getProperty("java.class.path"), OrphanHost::class.java.name, Fixtures.targetJar.toString(), mode,
+        ).redirectError(ProcessBuilder.Redirect.DISCARD).start()
+        val line = host.inputStream.bufferedReader().readLine() ?: error("the host process printed nothing")
+        line shouldStartWith "CHILD "
+        return host to line.removePrefix("CHILD ").trim().toLong()
+    }
+
+    fun isAlive(pid: Long) = ProcessHandle.of(pid).map { it.isAlive }.orElse(false)
+
+    test("a host killed with SIGKILL leaves no child behind") {
+        val lifetimes = mutableListOf<Long>()
+        repeat(3) {
+            val (host, child) = startHost("wait")
+            isAlive(child) shouldBe true
+            host.destroyForcibly()
+            host.waitFor(10, TimeUnit.SECONDS) shouldBe true
+            val killedAt = System.nanoTime()
+            eventually(10.seconds) { isAlive(child) shouldBe false }
+            lifetimes += (System.nanoTime() - killedAt) / 1_000_000
+        }
+        println("orphaned child lived after its host's SIGKILL (ms): ${lifetimes.sorted()}")
+        lifetimes.max() shouldBeLessThan 5_000L
+    }
+
+    test("a host that exits without closing its sessions stops its children on shutdown") {
+        val (host, child) = startHost("exit")
+        host.waitFor(30, TimeUnit.SECONDS) shouldBe true
+        host.exitValue() shouldBe 0
+        eventually(10.seconds) { isAlive(child) shouldBe false }
+    }
+})
