@@ -11,6 +11,7 @@ import dev.extradite.internal.wire.Side
 import dev.extradite.internal.transport.Endpoint
 import dev.extradite.internal.transport.Handshake
 import dev.extradite.internal.transport.TransportClosedException
+import dev.extradite.internal.transport.TransportKind
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.future.await
@@ -20,31 +21,35 @@ import java.util.concurrent.atomic.AtomicInteger
 import kotlin.system.exitProcess
 
 /**
- * The child JVM's entry point: `ChildMain <endpoint> <maxFrameSize>`, with the host's token on
+ * The child JVM's entry point: `ChildMain <endpoint> <maxFrameSize> <transport>`, with the host's token on
  * stdin. Connects back, authenticates, serves the host's requests, and exits when the connection
  * or its stdin closes (the host is gone).
  */
 public fun main(args: Array<String>) {
-    if (args.size != 2) {
-        System.err.println("extradite child: expected <endpoint> <maxFrameSize>, got ${args.toList()}; it is started by the extradite host, not by hand")
+    if (args.size != 3) {
+        System.err.println("extradite child: expected <endpoint> <maxFrameSize> <transport>, got ${args.toList()}; it is started by the extradite host, not by hand")
         exitProcess(2)
     }
     val endpoint = Endpoint.parse(args[0])
     val maxFrameSize = args[1].toInt()
+    val kind = TransportKind.valueOf(args[2])
     val stdin = System.`in`.bufferedReader()
     val token = stdin.readLine()
     if (token.isNullOrBlank()) {
         System.err.println("extradite child: no token on stdin; it is started by the extradite host, not by hand")
         exitProcess(2)
     }
-    val code = runBlocking { serve(endpoint, maxFrameSize, token, stdin) }
+    val code = runBlocking { serve(endpoint, maxFrameSize, kind, token, stdin) }
     System.out.flush()
     System.err.flush()
     exitProcess(code)
 }
 
-private suspend fun serve(endpoint: Endpoint, maxFrameSize: Int, token: String, stdin: java.io.BufferedReader): Int {
-    val transport = Endpoint.connect(endpoint, maxFrameSize)
+private suspend fun serve(endpoint: Endpoint, maxFrameSize: Int, kind: TransportKind, token: String, stdin: java.io.BufferedReader): Int {
+    val transport = when (kind) {
+        TransportKind.SOCKET_CHANNEL -> Endpoint.connectBlocking(endpoint, maxFrameSize)
+        TransportKind.KTOR -> Endpoint.connect(endpoint, maxFrameSize)
+    }
     val welcome = try {
         Handshake.introduce(transport, token)
     } catch (e: ExtraditeProtocolError) {

@@ -10,6 +10,14 @@ import dev.extradite.internal.transport.Endpoint
 import dev.extradite.internal.transport.FrameTransport
 import dev.extradite.internal.transport.Handshake
 import dev.extradite.internal.transport.KtorFrameTransport
+import dev.extradite.internal.transport.SocketChannelTransport
+import dev.extradite.internal.transport.TransportKind
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.runInterruptible
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.delay
+import dev.extradite.internal.transport.TransportClosedException
+import java.util.concurrent.atomic.AtomicBoolean
 import dev.extradite.internal.wire.Envelope
 import io.ktor.network.sockets.InetSocketAddress
 import kotlinx.coroutines.TimeoutCancellationException
@@ -50,10 +58,27 @@ internal object ChildLauncher {
         } else {
             null
         }
-        val server = Endpoint.listen(directory?.let { Endpoint.Unix(it.resolve("s").toString()) } ?: Endpoint.Tcp("127.0.0.1", 0))
-        val endpoint = directory?.let { Endpoint.Unix(it.resolve("s").toString()) }
-            ?: Endpoint.Tcp("127.0.0.1", (server.localAddress as InetSocketAddress).port)
-        val command = commandFor(config, endpoint)
+        val unix = directory?.let { Endpoint.Unix(it.resolve("s").toString()) }
+        val kind = TransportKind.fromHostSettings()
+        val endpoint: Endpoint
+        val accept: suspend () -> FrameTransport
+        val closeServer: () -> Unit
+        when (kind) {
+            TransportKind.KTOR -> {
+                val server = Endpoint.listen(unix ?: Endpoint.Tcp("127.0.0.1", 0))
+                endpoint = unix ?: Endpoint.Tcp("127.0.0.1", (server.localAddress as InetSocketAddress).port)
+                accept = { KtorFrameTransport(server.accept(), config.maxFrameSize) }
+                closeServer = { server.close() }
+            }
+            TransportKind.SOCKET_CHANNEL -> {
+                val server = Endpoint.listenBlocking(unix ?: Endpoint.Tcp("127.0.0.1", 0))
+                endpoint = unix ?: Endpoint.Tcp("127.0.0.1", (server.localAddress as java.net.InetSocketAddress).port)
+                // Interruptible, so that the startup timeout can abandon a pending accept.
+                accept = { runInterruptible(Dispatchers.IO) { SocketChannelTransport(server.accept(), config.maxFrameSize) } }
+                closeServer = { server.close() }
+            }
+        }
+        val command = commandFor(config, endpoint, kind)
         val process = try {
             ProcessBuilder(command).apply {
                 config.workingDirectory?.let { directory(it.toFile()) }
@@ -65,7 +90,7 @@ internal object ChildLauncher {
                 }
             }.start()
         } catch (e: java.io.IOException) {
-            server.close()
+            closeServer()
             directory?.let(::deleteQuietly)
             throw ExtraditeChildExitedError(
                 "cannot start the child JVM for ${config.target}: ${e.message}; check javaHome(...) and workingDirectory(...).\ncommand: ${command.joinToString(" ")}",
@@ -85,11 +110,13 @@ internal object ChildLauncher {
         } catch (_: java.io.IOException) {
             // The child is already gone; the wait below reports it with its stderr.
         }
+        val started = System.nanoTime()
+        val timedOut = AtomicBoolean(false)
         try {
             val transport = withTimeout(config.startupTimeout.toMillis()) {
                 coroutineScope {
                     val exit = process.onExit().asDeferred()
-                    val accepted = async { server.accept() }
+                    val accepted = async { accept() }
                     val socket = select {
                         accepted.onAwait { it }
                         exit.onAwait { null }
@@ -99,13 +126,26 @@ internal object ChildLauncher {
                         throw startupFailure(config, command, process, stderr, "exited with code ${process.exitValue()} during startup")
                     }
                     exit.cancel()
-                    val transport = KtorFrameTransport(socket, config.maxFrameSize)
-                    Handshake.accept(transport, token, Envelope.Welcome(
+                    val transport = socket
+                    // A blocking transport does not notice cancellation while it reads: a
+                    // connected child that never says hello is cut off by closing it.
+                    val remaining = config.startupTimeout.toMillis() - (System.nanoTime() - started) / 1_000_000
+                    val deadline = launch {
+                        delay(remaining.coerceAtLeast(1))
+                        timedOut.set(true)
+                        transport.close()
+                    }
+                    try {
+                        val welcome = Envelope.Welcome(
                             config.classpath.map { it.toString() },
                             config.maxFrameSize,
                             config.policy,
                             config.typeRules.mapKeys { (type, _) -> type.name },
-                        ))
+                        )
+                        Handshake.accept(transport, token, welcome)
+                    } finally {
+                        deadline.cancel()
+                    }
                     transport
                 }
             }
@@ -114,16 +154,18 @@ internal object ChildLauncher {
             process.destroyForcibly()
             process.waitFor(5, TimeUnit.SECONDS)
             directory?.let(::deleteQuietly)
-            throw when (e) {
-                is ExtraditeException -> e
-                is TimeoutCancellationException -> startupFailure(
+            throw when {
+                e is ExtraditeException -> e
+                e is TimeoutCancellationException || timedOut.get() ||
+                    System.nanoTime() - started >= config.startupTimeout.toNanos() -> startupFailure(
                     config, command, process, stderr,
                     "did not connect within ${config.startupTimeout.toMillis()} ms (startupTimeout); it was stopped",
                 )
+                e is TransportClosedException -> startupFailure(config, command, process, stderr, "closed its connection during the handshake")
                 else -> startupFailure(config, command, process, stderr, "failed during startup: $e")
             }
         } finally {
-            server.close()
+            closeServer()
         }
     }
 
@@ -138,7 +180,7 @@ internal object ChildLauncher {
         )
     }
 
-    private fun commandFor(config: SessionConfig, endpoint: Endpoint): List<String> = buildList {
+    private fun commandFor(config: SessionConfig, endpoint: Endpoint, kind: TransportKind): List<String> = buildList {
         add(config.javaHome.resolve("bin").resolve(if (File.separatorChar == '\\') "java.exe" else "java").toString())
         addAll(config.jvmArgs)
         add("-cp")
@@ -146,6 +188,7 @@ internal object ChildLauncher {
         add(ChildRuntimeClasspath.MAIN_CLASS)
         add(endpoint.toString())
         add(config.maxFrameSize.toString())
+        add(kind.name)
     }
 
     fun deleteQuietly(directory: Path) {

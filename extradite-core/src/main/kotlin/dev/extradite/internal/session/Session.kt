@@ -5,6 +5,7 @@ package dev.extradite.internal.session
 import dev.extradite.ExtraditeException
 import dev.extradite.ExtraditeProtocolError
 import dev.extradite.InternalExtraditeApi
+import dev.extradite.internal.transport.BlockingFrameTransport
 import dev.extradite.internal.transport.FrameTransport
 import dev.extradite.internal.wire.Envelope
 import dev.extradite.internal.wire.EnvelopeCodec
@@ -68,7 +69,7 @@ public class Session(
     private val maxFrameSize: Int,
     ioDispatcher: CoroutineDispatcher,
     private val handlerDispatcher: CoroutineDispatcher,
-    name: String,
+    private val name: String,
     private val describeClose: (Throwable) -> ExtraditeException,
 ) {
     /** Owns every coroutine of this session; cancelled by [close]. */
@@ -91,8 +92,24 @@ public class Session(
 
     public val isOpen: Boolean get() = closeCause.get() == null
 
-    /** Starts the reader and writer; the peer's requests go to [handler]. */
+    private val blocking = transport as? BlockingFrameTransport
+
+    /**
+     * Starts reading; the peer's requests go to [handler]. A [BlockingFrameTransport] is read by a
+     * dedicated thread and written on the caller's thread (no hops); any other by a reader and a
+     * writer coroutine.
+     */
     public fun start(handler: RequestHandler) {
+        if (blocking != null) {
+            Thread({
+                try {
+                    while (true) dispatch(EnvelopeCodec.decode(blocking.receiveBlocking()), handler)
+                } catch (e: Throwable) {
+                    close(e)
+                }
+            }, "$name-reader").apply { isDaemon = true }.start()
+            return
+        }
         scope.launch(CoroutineName("extradite-writer")) {
             try {
                 for (frame in outgoing) transport.send(frame)
@@ -132,7 +149,7 @@ public class Session(
         // Registered before the close check, so a close racing this call either sees the entry
         // and fails it, or has already set the cause we read here: no call is left hanging.
         val cause = closeCause.get()
-        if (cause != null || outgoing.trySend(frame.toBytes()).isFailure) {
+        if (cause != null || !write(frame.toBytes())) {
             pending.remove(id)
             future.completeExceptionally(cause ?: closeCause.get() ?: ExtraditeProtocolError("the session is closed"))
         }
@@ -157,7 +174,20 @@ public class Session(
             )
             frame = EnvelopeCodec.encode(Message(Envelope.Failure(id, error)))
         }
-        outgoing.trySend(frame.toBytes())
+        write(frame.toBytes())
+    }
+
+    /** Writes a frame on this thread (blocking transport) or hands it to the writer; false once closed. */
+    private fun write(frame: ByteArray): Boolean {
+        if (blocking == null) return outgoing.trySend(frame).isSuccess
+        if (!isOpen) return false
+        return try {
+            blocking.sendBlocking(frame)
+            true
+        } catch (e: Exception) {
+            close(e)
+            false
+        }
     }
 
     /** The chain a call made now on this thread belongs to: the one being served, else a new one. */

@@ -19,6 +19,13 @@ import kotlinx.coroutines.Dispatchers
 public sealed class Endpoint {
     public abstract val address: SocketAddress
 
+    /** The same address for the JDK's channels. */
+    public val jdkAddress: java.net.SocketAddress
+        get() = when (this) {
+            is Unix -> java.net.UnixDomainSocketAddress.of(path)
+            is Tcp -> java.net.InetSocketAddress(host, port)
+        }
+
     public data class Unix(val path: String) : Endpoint() {
         override val address: SocketAddress get() = UnixSocketAddress(path)
         override fun toString(): String = "unix:$path"
@@ -50,5 +57,15 @@ public sealed class Endpoint {
             KtorFrameTransport(aSocket(selector).tcp().connect(endpoint.address), maxFrameSize)
 
         public suspend fun listen(endpoint: Endpoint): ServerSocket = aSocket(selector).tcp().bind(endpoint.address)
+
+        /** Connects with the blocking JDK transport. */
+        public fun connectBlocking(endpoint: Endpoint, maxFrameSize: Int): SocketChannelTransport =
+            SocketChannelTransport(java.nio.channels.SocketChannel.open(endpoint.jdkAddress), maxFrameSize)
+
+        /** A listening JDK channel for [endpoint] (a TCP port 0 picks a free port). */
+        public fun listenBlocking(endpoint: Endpoint): java.nio.channels.ServerSocketChannel = when (endpoint) {
+            is Unix -> java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)
+            is Tcp -> java.nio.channels.ServerSocketChannel.open()
+        }.also { it.bind(endpoint.jdkAddress) }
     }
 }

@@ -1,0 +1,101 @@
+package dev.extradite.bench
+
+import dev.extradite.RemoteClass
+import dev.extradite.RemoteObject
+import dev.extradite.closeSession
+import dev.extradite.extradite
+import java.nio.file.Path
+import java.time.Duration
+
+/** The workload in a child JVM, driven through extradite's blocking API. */
+class ExtraditeDriver(private val workloadJar: Path) : WorkloadDriver {
+    private var workloads: RemoteClass? = null
+    private var workload: RemoteObject? = null
+    private val expectedBytes = sha256(BYTES_512K)
+    private val callback: (Int) -> Int = { i -> i * 3 + 17 }
+
+    private fun open(shareKey: String? = null): RemoteClass = extradite(TARGET) {
+        classpath(workloadJar)
+        if (shareKey != null) {
+            shareKey(shareKey)
+            keepAlive(Duration.ofMinutes(5))
+        }
+    }
+
+    private fun session(): RemoteObject = workload ?: open().also { workloads = it }.newInstance(SEED).also { workload = it }
+
+    override fun run(regime: Regime, from: Int, until: Int) {
+        when (regime.name) {
+            "cold_start_first_call" -> repeat(until - from) {
+                open().use { it.newInstance(SEED).callBlocking("ping") }
+            }
+            "cold_start_first_call_warm_session" -> repeat(until - from) {
+                open(WARM_KEY).use { it.newInstance(SEED).callBlocking("ping") }
+            }
+            "tiny_ping", "increment_small", "native_digest" -> {
+                val w = session()
+                var i = from
+                while (i < until) {
+                    val end = minOf(until, i + regime.batch)
+                    val calls = (i until end).map { n ->
+                        when (regime.name) {
+                            "tiny_ping" -> emptyList()
+                            "increment_small" -> listOf(1)
+                            else -> listOf("bench", 2 * n, 24)
+                        }
+                    }
+                    val method = when (regime.name) {
+                        "tiny_ping" -> "ping"
+                        "increment_small" -> "increment"
+                        else -> "nativeHistoryDigest"
+                    }
+                    check(w.batchBlocking(method, calls).size == calls.size)
+                    i = end
+                }
+            }
+            else -> {
+                val w = session()
+                for (i in from until until) {
+                    when (regime.name) {
+                        "payload_small_checksum" -> w.callBlocking("payloadChecksum", smallPayload(i))
+                        "payload_large_sum" -> w.callBlocking("sumValues", LARGE_VALUES)
+                        "bytes_roundtrip_512kb" -> check(sha256(w.callBlocking("echoBytes", BYTES_512K) as ByteArray) == expectedBytes)
+                        "callback_chatter" -> w.callBlocking("callbackAccumulate", callback, 40)
+                        "cpu_checksum" -> w.callBlocking("computeChecksum", "cpu", 3 * i, 20)
+                        "mixed_pipeline" -> w.callBlocking("mixedPipeline", "pipeline", 5 * i, 18, PIPELINE_VALUES)
+                        else -> error("unknown regime ${regime.name}")
+                    }
+                }
+            }
+        }
+    }
+
+    /** Starts the shared warm session before the warm-session regime's timing begins. */
+    fun prewarm() {
+        open(WARM_KEY).use { it.newInstance(SEED).callBlocking("ping") }
+    }
+
+    /** One unbatched `ping()` at a time: the single-call round trip, p50 in µs. */
+    fun singleCallP50(calls: Int): Double {
+        val w = session()
+        repeat(calls / 5) { w.callBlocking("ping") }
+        val samples = LongArray(calls)
+        for (i in 0 until calls) {
+            val start = System.nanoTime()
+            w.callBlocking("ping")
+            samples[i] = System.nanoTime() - start
+        }
+        samples.sort()
+        return samples[calls / 2] / 1000.0
+    }
+
+    override fun close() {
+        workloads?.close()
+        closeSession(WARM_KEY)
+    }
+
+    companion object {
+        const val TARGET = "dev.extradite.bench.workload.BenchmarkWorkload"
+        const val WARM_KEY = "benchmark-warm"
+    }
+}

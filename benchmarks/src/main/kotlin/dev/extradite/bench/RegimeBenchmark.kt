@@ -1,0 +1,157 @@
+package dev.extradite.bench
+
+import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.JsonObject
+import kotlinx.serialization.json.buildJsonObject
+import kotlinx.serialization.json.put
+import kotlinx.serialization.json.putJsonArray
+import kotlinx.serialization.json.putJsonObject
+import java.io.File
+import java.nio.file.Files
+import java.nio.file.Path
+import java.nio.file.Paths
+import kotlin.system.exitProcess
+
+/**
+ * The regime benchmark: each regime in a fresh host JVM, direct and through extradite, repeated;
+ * median µs per operation and the slowdown; plus the peer round trips (raw Unix socket, Java RMI,
+ * one extradite call). See `benchmarks/RESULTS.md` and `benchmarks/run --help`.
+ */
+fun main(args: Array<String>) {
+    val options = Options.parse(args)
+    if (options.one != null) {
+        val (case, mode) = options.one
+        println("RESULT ${runOne(REGIMES.single { it.name == case }, mode, options)}")
+        exitProcess(0)
+    }
+    drive(options)
+}
+
+data class Options(
+    val quick: Boolean,
+    val json: Path?,
+    val cases: List<String>,
+    val repetitions: Int,
+    val workloadJar: Path,
+    val one: Pair<String, String>?,
+) {
+    companion object {
+        fun parse(args: Array<String>): Options {
+            var quick = false
+            var json: Path? = null
+            var cases = REGIMES.map { it.name }
+            var repetitions = 3
+            var workloadJar: Path? = null
+            var one: Pair<String, String>? = null
+            var i = 0
+            while (i < args.size) {
+                when (args[i]) {
+                    "--quick" -> quick = true
+                    "--json" -> json = Paths.get(args[++i])
+                    "--cases" -> cases = args[++i].split(',').map(String::trim).filter(String::isNotEmpty)
+                    "--repetitions" -> repetitions = args[++i].toInt()
+                    "--workload-jar" -> workloadJar = Paths.get(args[++i])
+                    "--one" -> one = args[i + 1] to args[i + 2].also { i += 2 }
+                    "--help", "-h" -> {
+                        println("usage: benchmarks/run [--quick] [--json FILE] [--cases a,b] [--repetitions N]\ncases: ${REGIMES.joinToString { it.name }}")
+                        exitProcess(0)
+                    }
+                    else -> error("unknown option ${args[i]}; see --help")
+                }
+                i++
+            }
+            val unknown = cases - REGIMES.map { it.name }.toSet()
+            require(unknown.isEmpty()) { "unknown cases $unknown; known: ${REGIMES.joinToString { it.name }}" }
+            val jar = requireNotNull(workloadJar) { "--workload-jar is required (benchmarks/run passes it)" }
+            require(Files.exists(jar)) { "workload jar $jar does not exist; run benchmarks/run, which builds it" }
+            return Options(quick, json, cases, repetitions, jar, one)
+        }
+    }
+}
+
+private fun scaled(n: Int, quick: Boolean): Int = if (quick) maxOf(1, n / 10) else n
+
+/** One regime in one mode, in this JVM: µs per operation. */
+private fun runOne(regime: Regime, mode: String, options: Options): Double {
+    val driver: WorkloadDriver = if (mode == "direct") DirectDriver() else ExtraditeDriver(options.workloadJar)
+    driver.use {
+        val warmup = scaled(regime.warmup, options.quick)
+        val iterations = scaled(regime.iterations, options.quick)
+        if (warmup > 0) driver.run(regime, 0, warmup)
+        if (regime.name == "cold_start_first_call_warm_session") (driver as ExtraditeDriver).prewarm()
+        val start = System.nanoTime()
+        driver.run(regime, warmup, warmup + iterations)
+        return (System.nanoTime() - start) / 1000.0 / iterations
+    }
+}
+
+private val java: String = Paths.get(System.getProperty("java.home"), "bin", "java").toString()
+
+/** Runs [regime] in [mode] in a fresh JVM; the workload jar is on its classpath only for the direct baseline. */
+private fun runInFreshJvm(regime: Regime, mode: String, options: Options): Double {
+    val classpath = System.getProperty("java.class.path") + if (mode == "direct") File.pathSeparator + options.workloadJar else ""
+    val command = buildList {
+        add(java)
+        add("-cp")
+        add(classpath)
+        add("dev.extradite.bench.RegimeBenchmarkKt")
+        add("--workload-jar")
+        add(options.workloadJar.toString())
+        if (options.quick) add("--quick")
+        add("--one")
+        add(regime.name)
+        add(mode)
+    }
+    val process = ProcessBuilder(command).redirectErrorStream(true).start()
+    val output = process.inputStream.bufferedReader().readLines()
+    check(process.waitFor() == 0) { "the ${regime.name}/$mode run failed:\n${output.joinToString("\n")}" }
+    return output.last { it.startsWith("RESULT ") }.removePrefix("RESULT ").toDouble()
+}
+
+private fun median(values: List<Double>): Double = values.sorted().let { it[it.size / 2] }
+
+private fun drive(options: Options) {
+    val regimes = REGIMES.filter { it.name in options.cases }
+    val direct = LinkedHashMap<String, List<Double>>()
+    val extradite = LinkedHashMap<String, List<Double>>()
+    for (regime in regimes) {
+        if (regime.directToo) direct[regime.name] = List(options.repetitions) { runInFreshJvm(regime, "direct", options) }
+        extradite[regime.name] = List(options.repetitions) { runInFreshJvm(regime, "extradite", options) }
+        System.err.println("${regime.name}: direct ${direct[regime.name]?.let(::median)} extradite ${median(extradite.getValue(regime.name))} µs/op")
+    }
+    val roundTrips = if (options.quick) 5_000 else 20_000
+    val classpath = System.getProperty("java.class.path")
+    val raw = median(List(3) { RawUnixEcho.roundTripP50(java, classpath, roundTrips) })
+    val rmi = median(List(3) { RmiEcho.roundTripP50(java, classpath, roundTrips) })
+    val single = ExtraditeDriver(options.workloadJar).use { driver -> median(List(3) { driver.singleCallP50(roundTrips) }) }
+
+    println(String.format("%-36s %14s %14s %9s", "regime", "direct µs/op", "extradite µs/op", "slowdown"))
+    for (regime in regimes) {
+        val d = direct[regime.name]?.let(::median)
+        val e = median(extradite.getValue(regime.name))
+        println(String.format("%-36s %14s %14.1f %9s", regime.name, d?.let { "%.2f".format(it) } ?: "—", e, d?.let { "%.2f".format(e / it) } ?: "—"))
+    }
+    println(String.format("raw_uds_roundtrip_us %.1f, java_rmi_roundtrip_us %.1f, extradite_single_call_us %.1f", raw, rmi, single))
+
+    options.json?.let { path ->
+        val json = buildJsonObject {
+            putJsonArray("cases") { regimes.forEach { add(kotlinx.serialization.json.JsonPrimitive(it.name)) } }
+            putJsonObject("direct_stats") { direct.forEach { (name, runs) -> put(name, stats(runs)) } }
+            putJsonObject("extradite_stats") { extradite.forEach { (name, runs) -> put(name, stats(runs)) } }
+            putJsonObject("peers") {
+                put("raw_uds_roundtrip_us", raw)
+                put("java_rmi_roundtrip_us", rmi)
+                put("extradite_single_call_us", single)
+            }
+            put("quick", options.quick)
+            put("repetitions", options.repetitions)
+        }
+        Files.writeString(path, Json { prettyPrint = true }.encodeToString(JsonObject.serializer(), json))
+        System.err.println("wrote $path")
+    }
+}
+
+private fun stats(runs: List<Double>): JsonObject = buildJsonObject {
+    put("median_us_per_op", median(runs))
+    putJsonArray("runs_us_per_op") { runs.forEach { add(kotlinx.serialization.json.JsonPrimitive(it)) } }
+}
