@@ -39,25 +39,25 @@ public class RemoteClass internal constructor(
     /** Constructs an instance in the child, choosing the constructor from the arguments' runtime types. */
     public suspend operator fun invoke(vararg args: Any?): RemoteObject {
         checkOpen()
-        return hostSession.call(null) { Operation.New(target, it.encodeAll(args)) } as RemoteObject
+        return pinned(args) { hostSession.call(null) { Operation.New(target, it.encodeAll(args)) } } as RemoteObject
     }
 
     /** Blocking form of [invoke], for Java. */
     public fun newInstance(vararg args: Any?): RemoteObject {
         checkOpen()
-        return hostSession.callBlocking(null) { Operation.New(target, it.encodeAll(args)) } as RemoteObject
+        return pinned(args) { hostSession.callBlocking(null) { Operation.New(target, it.encodeAll(args)) } } as RemoteObject
     }
 
     /** Calls the static method [method] (or a method of a Kotlin `companion object`). */
     public suspend fun call(method: String, vararg args: Any?): Any? {
         checkOpen()
-        return hostSession.call(null) { Operation.Invoke(statics, method, it.encodeAll(args)) }
+        return pinned(args) { hostSession.call(null) { Operation.Invoke(statics, method, it.encodeAll(args)) } }
     }
 
     /** Blocking form of [call]. */
     public fun callBlocking(method: String, vararg args: Any?): Any? {
         checkOpen()
-        return hostSession.callBlocking(null) { Operation.Invoke(statics, method, it.encodeAll(args)) }
+        return pinned(args) { hostSession.callBlocking(null) { Operation.Invoke(statics, method, it.encodeAll(args)) } }
     }
 
     /** Reads a static field or property (`getName()`, `isName()`, the field `name`, or a companion's property). */
@@ -75,13 +75,13 @@ public class RemoteClass internal constructor(
     /** Writes a static property (`setName(value)`) or a static non-final field. */
     public suspend fun set(name: String, value: Any?) {
         checkOpen()
-        hostSession.call(null) { Operation.Set(statics, name, it.encode(value)) }
+        pinned(value) { hostSession.call(null) { Operation.Set(statics, name, it.encode(value)) } }
     }
 
     /** Blocking form of [set]. */
     public fun setBlocking(name: String, value: Any?) {
         checkOpen()
-        hostSession.callBlocking(null) { Operation.Set(statics, name, it.encode(value)) }
+        pinned(value) { hostSession.callBlocking(null) { Operation.Set(statics, name, it.encode(value)) } }
     }
 
     /**
@@ -109,6 +109,13 @@ public class RemoteClass internal constructor(
      */
     override fun close() {
         if (closed.compareAndSet(false, true)) SessionRegistry.release(hostSession)
+    }
+
+    /** Keeps [arguments] (proxies among them) reachable until the call's reply. */
+    private inline fun <T> pinned(arguments: Any?, call: () -> T): T = try {
+        call()
+    } finally {
+        java.lang.ref.Reference.reachabilityFence(arguments)
     }
 
     private fun checkOpen() {

@@ -7,6 +7,7 @@ import dev.extradite.internal.host.TypedProxy
 import dev.extradite.internal.session.ImportTable
 import dev.extradite.internal.wire.Operation
 import dev.extradite.internal.wire.Receiver
+import java.lang.ref.Reference
 import java.util.concurrent.CompletableFuture
 
 /**
@@ -57,43 +58,46 @@ public class RemoteObject internal constructor(
     /** Calls [method] on the remote object and returns its result; suspends, never blocks. */
     public suspend fun call(method: String, vararg args: Any?): Any? {
         checkUsable()
-        return hostSession.call(callPolicy) { Operation.Invoke(receiver, method, it.encodeAll(args), callPolicy) }
+        return pinned(args) { hostSession.call(callPolicy) { Operation.Invoke(receiver, method, it.encodeAll(args), callPolicy) } }
     }
 
     /** Calls [method] and blocks the calling thread until the child answers. */
     public fun callBlocking(method: String, vararg args: Any?): Any? {
         checkUsable()
-        return hostSession.callBlocking(callPolicy) { Operation.Invoke(receiver, method, it.encodeAll(args), callPolicy) }
+        return pinned(args) { hostSession.callBlocking(callPolicy) { Operation.Invoke(receiver, method, it.encodeAll(args), callPolicy) } }
     }
 
     /** Calls [method] without waiting; the future completes with the result or the call's exception. */
     public fun callAsync(method: String, vararg args: Any?): CompletableFuture<Any?> {
         checkUsable()
-        return hostSession.callAsync(callPolicy) { Operation.Invoke(receiver, method, it.encodeAll(args), callPolicy) }
+        val result = hostSession.callAsync(callPolicy) { Operation.Invoke(receiver, method, it.encodeAll(args), callPolicy) }
+        // Until the reply, the completion handler keeps this proxy and the arguments reachable.
+        result.whenComplete { _, _ -> Reference.reachabilityFence(this); Reference.reachabilityFence(args) }
+        return result
     }
 
     /** Reads a field or property: `getName()`, `isName()`, a public field `name`, or a method `name()`. */
     public suspend fun get(name: String): Any? {
         checkUsable()
-        return hostSession.call(callPolicy) { Operation.Get(receiver, name) }
+        return pinned(null) { hostSession.call(callPolicy) { Operation.Get(receiver, name) } }
     }
 
     /** Blocking form of [get]. */
     public fun getBlocking(name: String): Any? {
         checkUsable()
-        return hostSession.callBlocking(callPolicy) { Operation.Get(receiver, name) }
+        return pinned(null) { hostSession.callBlocking(callPolicy) { Operation.Get(receiver, name) } }
     }
 
     /** Writes a property through `setName(value)`, or a public non-final field. */
     public suspend fun set(name: String, value: Any?) {
         checkUsable()
-        hostSession.call(callPolicy) { Operation.Set(receiver, name, it.encode(value)) }
+        pinned(value) { hostSession.call(callPolicy) { Operation.Set(receiver, name, it.encode(value)) } }
     }
 
     /** Blocking form of [set]. */
     public fun setBlocking(name: String, value: Any?) {
         checkUsable()
-        hostSession.callBlocking(callPolicy) { Operation.Set(receiver, name, it.encode(value)) }
+        pinned(value) { hostSession.callBlocking(callPolicy) { Operation.Set(receiver, name, it.encode(value)) } }
     }
 
     /**
@@ -125,6 +129,17 @@ public class RemoteObject internal constructor(
     /** Releases the remote instance; later calls fail with [ExtraditeProtocolError]. Idempotent. */
     override fun close() {
         imported.release()
+    }
+
+    /**
+     * Runs a call, keeping this proxy and [arguments] reachable until its reply: otherwise the
+     * garbage collector could release a handle while a call on it is still on its way.
+     */
+    private inline fun <T> pinned(arguments: Any?, call: () -> T): T = try {
+        call()
+    } finally {
+        Reference.reachabilityFence(this)
+        Reference.reachabilityFence(arguments)
     }
 
     internal fun checkUsable() {

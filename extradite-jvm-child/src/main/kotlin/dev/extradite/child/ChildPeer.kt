@@ -66,8 +66,7 @@ internal class ChildPeer(private val loader: ClassLoader, policies: PolicyRules)
     private fun requestHost(build: (ValueEncoder) -> Operation): Any? {
         val encoder = ValueEncoder(this)
         val op = build(encoder)
-        val chain = session.chainForCall()
-        val reply = session.awaitBlocking(session.request(op, encoder.attachments, chain), chain)
+        val reply = session.callBlocking { chain -> session.request(op, encoder.attachments, chain) }
         return when (val envelope = reply.envelope) {
             is Envelope.Response -> ValueDecoder(this, reply.attachments).decode(envelope.value)
             is Envelope.Failure -> throw envelope.error.toException()

@@ -36,8 +36,15 @@ internal class HostObjectProxy private constructor(
 ) : InvocationHandler {
     private val adapters = ConcurrentHashMap<Class<*>, Any>()
 
-    override fun invoke(proxy: Any, method: Method, args: Array<out Any?>?): Any? {
-        val arguments: Array<out Any?> = args ?: arrayOf<Any?>()
+    override fun invoke(proxy: Any, method: Method, args: Array<out Any?>?): Any? = try {
+        dispatch(proxy, method, args ?: arrayOf<Any?>())
+    } finally {
+        // Until the host answers, the proxy must not be collected (its release would race the call).
+        java.lang.ref.Reference.reachabilityFence(proxy)
+        java.lang.ref.Reference.reachabilityFence(args)
+    }
+
+    private fun dispatch(proxy: Any, method: Method, arguments: Array<out Any?>): Any? {
         return when {
             method.declaringClass == Any::class.java -> when (method.name) {
                 // Every proxy of one handle (the main one and its adapters) is the same host object.

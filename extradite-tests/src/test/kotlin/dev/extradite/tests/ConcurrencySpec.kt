@@ -36,3 +36,21 @@ class ConcurrencySpec : FunSpec({
         wrong.toList() shouldBe emptyList()
     }
 })
+
+/** Proxies that become garbage while a call is on its way are not released under it. */
+class ReleaseRaceSpec : FunSpec({
+    val counters = Fixtures.open("com.acme.heavy.Counter")
+    afterSpec { counters.close() }
+
+    test("a temporary RemoteObject used once is never released before its call completes") {
+        repeat(3000) { i ->
+            counters.newInstance(3).callBlocking("increment", 2) shouldBe 5
+            if (i % 100 == 0) System.gc()
+        }
+    }
+
+    test("a continuation of callAsync may make blocking calls: it does not run on the reader thread") {
+        val counter = counters.newInstance(0)
+        counter.callAsync("increment", 1).thenApply { counter.callBlocking("increment", 1) }.get() shouldBe 2
+    }
+})

@@ -41,6 +41,18 @@ public object FunctionalInterfaces {
     public fun samNameOf(type: Class<*>): String? =
         allInterfaces(type).mapNotNull { samOf(it)?.name }.distinct().singleOrNull()
 
+    /**
+     * True when [method] may be called on an object lent by the host: `toString`, `equals`,
+     * `hashCode`, or a method some public interface of its class declares. Nothing else, so that
+     * `getClass()` and reflection from there stay out of the other side's reach.
+     */
+    public fun isOfferedMethod(method: Method): Boolean =
+        method.name in setOf("toString", "equals", "hashCode") ||
+            (listOf(method.declaringClass) + allInterfaces(method.declaringClass)).any { type ->
+                type.isInterface && Modifier.isPublic(type.modifiers) &&
+                    runCatching { type.getMethod(method.name, *method.parameterTypes) }.isSuccess
+            }
+
     /** Every interface [type] implements, directly or through superclasses and superinterfaces. */
     public fun allInterfaces(type: Class<*>): Set<Class<*>> {
         val result = LinkedHashSet<Class<*>>()

@@ -24,7 +24,12 @@ import kotlin.coroutines.intrinsics.suspendCoroutineUninterceptedOrReturn
  * same shapes go straight to the handle. Thread safe.
  */
 @InternalExtraditeApi
-public class Invoker(private val loader: ClassLoader, private val adapter: FunctionalAdapter? = null) {
+public class Invoker(
+    private val loader: ClassLoader,
+    private val adapter: FunctionalAdapter? = null,
+    /** Which public methods may be called at all; fields and properties are refused when this is set. */
+    private val memberFilter: ((Method) -> Boolean)? = null,
+) {
     private val lookup = MethodHandles.lookup()
     private val classes = ConcurrentHashMap<String, Class<*>>()
     private val calls = ConcurrentHashMap<CallKey, Invocation>()
@@ -112,8 +117,12 @@ public class Invoker(private val loader: ClassLoader, private val adapter: Funct
     }
 
     private fun resolveCall(type: Class<*>, name: String, kind: Kind, arguments: Array<Any?>): Invocation {
-        val methods = type.methods.filter { it.name == name && !it.isBridge && !it.isSynthetic }
+        val named = type.methods.filter { it.name == name && !it.isBridge && !it.isSynthetic }
             .filter { kind == Kind.INSTANCE || Modifier.isStatic(it.modifiers) }
+        val methods = named.filter { memberFilter == null || memberFilter.invoke(it) }
+        if (methods.isEmpty() && named.isNotEmpty()) {
+            throw UnsupportedInteractionError("${type.name}.$name may not be called from the other side; only the methods of its public interfaces are offered")
+        }
         if (methods.isEmpty() && kind == Kind.STATIC) {
             singletonOf(type)?.let { singleton ->
                 return resolveCall(singleton.javaClass, name, Kind.INSTANCE, arguments).redirectedTo(singleton)
@@ -191,6 +200,7 @@ public class Invoker(private val loader: ClassLoader, private val adapter: Funct
 
     /** Reads property or field [name]: `getName()`, `isName()`, a Kotlin `isName()`, field `name`, or a method `name()`. */
     public suspend fun get(receiver: Any?, type: Class<*>, name: String): Any? {
+        if (memberFilter != null) throw UnsupportedInteractionError("properties of ${type.name} cannot be read from the other side; call an interface method")
         val invocation = getters.getOrPut(MemberKey(type, name, receiver == null)) { resolveGetter(type, name, receiver == null) }
         return invocation.invoke(receiver, emptyArray())
     }
@@ -221,6 +231,7 @@ public class Invoker(private val loader: ClassLoader, private val adapter: Funct
 
     /** Writes property or field [name]: `setName(value)` (overloads resolved on the value), or a non-final public field. */
     public suspend fun set(receiver: Any?, type: Class<*>, name: String, value: Any?) {
+        if (memberFilter != null) throw UnsupportedInteractionError("properties of ${type.name} cannot be written from the other side; call an interface method")
         val isStatic = receiver == null
         val capitalized = name.replaceFirstChar { it.uppercaseChar() }
         val setterNames = listOfNotNull(

@@ -110,8 +110,8 @@ public object OverloadResolution {
             val best = matching.filter { (_, mine) ->
                 matching.all { (_, other) -> mine.indices.all { atLeastAsSpecific(mine[it], other[it], types[it]) } }
             }
-            // Identical signatures (an override seen through several supertypes) are one method.
-            val distinct = best.distinctBy { (_, parameters) -> parameters }
+            // Identical declared signatures (an override seen through several supertypes) are one method.
+            val distinct = best.distinctBy { (candidate, _) -> candidate.parameters.toList() }
             if (distinct.size == 1) {
                 val (chosen, parameters) = distinct.single()
                 return Choice(chosen, if (phase == 2) chosen.parameters.size - 1 else -1, parameters)

@@ -52,6 +52,10 @@ internal class LaunchedChild(
  * tail of its stderr.
  */
 internal object ChildLauncher {
+    private val deadlines = java.util.concurrent.Executors.newSingleThreadScheduledExecutor { task ->
+        Thread(task, "extradite-startup-deadline").apply { isDaemon = true }
+    }
+
     suspend fun launch(config: SessionConfig, sessionName: String): LaunchedChild {
         val directory = if (Endpoint.isUnixSupported) {
             Files.createTempDirectory("extradite-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")))
@@ -78,7 +82,13 @@ internal object ChildLauncher {
                 closeServer = { server.close() }
             }
         }
-        val command = commandFor(config, endpoint, kind)
+        val command = try {
+            commandFor(config, endpoint, kind)
+        } catch (e: Throwable) {
+            closeServer()
+            directory?.let(::deleteQuietly)
+            throw e
+        }
         val process = try {
             ProcessBuilder(command).apply {
                 config.workingDirectory?.let { directory(it.toFile()) }
@@ -128,13 +138,13 @@ internal object ChildLauncher {
                     exit.cancel()
                     val transport = socket
                     // A blocking transport does not notice cancellation while it reads: a
-                    // connected child that never says hello is cut off by closing it.
-                    val remaining = config.startupTimeout.toMillis() - (System.nanoTime() - started) / 1_000_000
-                    val deadline = launch {
-                        delay(remaining.coerceAtLeast(1))
+                    // connected child that never says hello is cut off by closing it, from a
+                    // timer outside this scope (the timeout's cancellation cannot stop it).
+                    val remaining = config.startupTimeout.toNanos() - (System.nanoTime() - started)
+                    val deadline = deadlines.schedule({
                         timedOut.set(true)
                         transport.close()
-                    }
+                    }, remaining.coerceAtLeast(1), TimeUnit.NANOSECONDS)
                     try {
                         val welcome = Envelope.Welcome(
                             config.classpath.map { it.toString() },
@@ -143,8 +153,11 @@ internal object ChildLauncher {
                             config.typeRules.mapKeys { (type, _) -> type.name },
                         )
                         Handshake.accept(transport, token, welcome)
+                    } catch (e: Throwable) {
+                        transport.close()
+                        throw e
                     } finally {
-                        deadline.cancel()
+                        deadline.cancel(false)
                     }
                     transport
                 }
@@ -152,6 +165,7 @@ internal object ChildLauncher {
             return LaunchedChild(process, transport, stderr, command, directory)
         } catch (e: Throwable) {
             process.destroyForcibly()
+            runCatching { process.outputStream.close() }
             process.waitFor(5, TimeUnit.SECONDS)
             directory?.let(::deleteQuietly)
             throw when {

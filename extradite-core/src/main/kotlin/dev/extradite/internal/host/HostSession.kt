@@ -11,6 +11,7 @@ import dev.extradite.RemoteObject
 import dev.extradite.TransportPolicy
 import dev.extradite.UnsupportedInteractionError
 import dev.extradite.SessionStats
+import dev.extradite.internal.dispatch.FunctionalInterfaces
 import dev.extradite.internal.dispatch.Invoker
 import dev.extradite.internal.session.ImportTable
 import dev.extradite.internal.session.Peer
@@ -58,8 +59,13 @@ internal class HostSession private constructor(
         protectedTree = ProtectedTree((protectedTree.roots + tree.roots).distinct())
     }
 
-    /** Host objects serve the child's calls with the host's own classes; nothing is loaded by name. */
-    override val invoker = Invoker(HostSession::class.java.classLoader)
+    /**
+     * Host objects serve the child's calls with the host's own classes; nothing is loaded by
+     * name. The child is not trusted with more than the object offered: only methods of its
+     * public interfaces (and toString, equals, hashCode) may be called, so `getClass()` and
+     * reflection from there are out of its reach.
+     */
+    override val invoker = Invoker(HostSession::class.java.classLoader, memberFilter = FunctionalInterfaces::isOfferedMethod)
 
     private val imports = ImportTable<RemoteObject> { id, count -> session.release(id, count) }
 
@@ -97,18 +103,21 @@ internal class HostSession private constructor(
         else -> throw ExtraditeProtocolError("the child answered a call with a ${envelope::class.simpleName}")
     }
 
+    /** Suspends until the child answers; never blocks a thread (and so starts a call chain of its own). */
     suspend fun call(callPolicy: TransportPolicy?, build: (ValueEncoder) -> Operation): Any? =
-        decode(submit(callPolicy, session.chainForCall(), build).await())
+        decode(submit(callPolicy, session.newChain(), build).await())
 
     /** Blocks this thread until the child answers, serving nested calls of the same chain meanwhile. */
-    fun callBlocking(callPolicy: TransportPolicy?, build: (ValueEncoder) -> Operation): Any? {
-        val chain = session.chainForCall()
-        return decode(session.awaitBlocking(submit(callPolicy, chain, build), chain))
-    }
+    fun callBlocking(callPolicy: TransportPolicy?, build: (ValueEncoder) -> Operation): Any? =
+        decode(session.callBlocking { chain -> submit(callPolicy, chain, build) })
 
+    /**
+     * Returns at once; the result is decoded, and the caller's continuations run, on the
+     * callback pool, never on the session's reader thread (which must stay free to read).
+     */
     fun callAsync(callPolicy: TransportPolicy?, build: (ValueEncoder) -> Operation): CompletableFuture<Any?> {
-        val reply = submit(callPolicy, session.chainForCall(), build)
-        val result = reply.thenApply { decode(it) }
+        val reply = submit(callPolicy, session.newChain(), build)
+        val result = reply.thenApplyAsync({ decode(it) }, callbackExecutor)
         // Cancelling the caller's future cancels the request, and with it the remote work.
         result.whenComplete { _, error -> if (error is java.util.concurrent.CancellationException) reply.cancel(false) }
         return result
@@ -147,6 +156,8 @@ internal class HostSession private constructor(
         val loader = Thread.currentThread().contextClassLoader ?: HostSession::class.java.classLoader
         return try {
             Class.forName(name, false, loader)
+        } catch (e: LinkageError) {
+            throw UnsupportedInteractionError("the child sent a value of type $name, which the host cannot load (${e.message}); receive it as a handle (TransportPolicy.REFERENCE)")
         } catch (e: ClassNotFoundException) {
             throw UnsupportedInteractionError(
                 "the child sent a value of type $name, which the host cannot load; put it on the host classpath, " +
@@ -203,9 +214,10 @@ internal class HostSession private constructor(
          * Where the child's calls into host objects run: callbacks may block (and call the child
          * again), so every one gets a thread; idle threads retire after a minute.
          */
-        private val callbackDispatcher = Executors.newCachedThreadPool { task ->
+        private val callbackExecutor = Executors.newCachedThreadPool { task ->
             Thread(task, "extradite-callback-${callbackThreads.incrementAndGet()}").apply { isDaemon = true }
-        }.asCoroutineDispatcher()
+        }
+        private val callbackDispatcher = callbackExecutor.asCoroutineDispatcher()
 
         /** Starts a child for [config]; blocks until it is connected and authenticated. */
         fun start(config: SessionConfig): HostSession {

@@ -17,6 +17,8 @@ import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineName
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
+import kotlinx.coroutines.ThreadContextElement
+import kotlin.coroutines.CoroutineContext
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.asContextElement
 import kotlinx.coroutines.cancel
@@ -54,7 +56,7 @@ public interface RequestHandler {
  * Call chains: every request carries the id of the call chain it belongs to, a logical call
  * stack that may cross between the processes many times. A thread serving a request of chain C
  * makes its own calls in chain C; a thread that is not serving anything starts a new chain. A
- * thread blocked in [awaitBlocking] runs the nested requests of its chain itself (see
+ * thread blocked in [callBlocking] runs the nested requests of its chain itself (see
  * [ChainWaiter]); every other request runs on the handler dispatcher.
  *
  * @param handlerDispatcher where the peer's requests run; target code may block there, so it
@@ -86,6 +88,7 @@ public class Session(
     private val releases = ConcurrentLinkedQueue<Pair<Long, Int>>()
     private val releaseScheduled = AtomicBoolean(false)
     private val running = ConcurrentHashMap<Long, RunningRequest>()
+    private val isReaderThread = ThreadLocal.withInitial { false }
 
     /** Completes when the session has closed, with the error pending calls saw. */
     public val closed: CompletableFuture<ExtraditeException> = CompletableFuture()
@@ -131,7 +134,7 @@ public class Session(
      * message. Fails at once with [ExtraditeProtocolError] when the encoded request exceeds the
      * maximum frame size (the session stays usable), or with the close cause when closed.
      */
-    public fun request(op: Operation, attachments: List<ByteArray>, chain: Long = chainForCall()): CompletableFuture<Message> {
+    public fun request(op: Operation, attachments: List<ByteArray>, chain: Long = newChain()): CompletableFuture<Message> {
         val id = ids.incrementAndGet()
         val frame = EnvelopeCodec.encode(Message(Envelope.Request(id, chain, op), attachments))
         if (frame.bodySize > maxFrameSize) {
@@ -190,26 +193,37 @@ public class Session(
         }
     }
 
-    /** The chain a call made now on this thread belongs to: the one being served, else a new one. */
-    public fun chainForCall(): Long = currentChain.get() ?: (chainIds.incrementAndGet() * 2 + chainBit)
+    /** A new call chain, for calls that do not block a thread (suspend and asynchronous calls). */
+    public fun newChain(): Long = chainIds.incrementAndGet() * 2 + chainBit
 
     /**
-     * Waits on this thread for [future], a request of [chain], running the nested requests of
-     * [chain] that arrive meanwhile. Raises the failure of [future] as thrown; an interrupt
-     * ends the wait with a [CancellationException] (the interrupt flag stays set).
+     * Sends a request through [send] (given the chain) and blocks this thread for its reply,
+     * running the nested requests of the same call chain that arrive meanwhile. The chain is the
+     * one this thread serves, else a new one; the thread is registered as the chain's waiter
+     * before the request goes out, so a nested request can never miss it. Raises the failure of
+     * the reply as thrown; an interrupt cancels the request and ends the wait with a
+     * [CancellationException] (the interrupt flag stays set).
      */
-    public fun <T> awaitBlocking(future: CompletableFuture<T>, chain: Long): T {
+    public fun <T> callBlocking(send: (chain: Long) -> CompletableFuture<T>): T {
+        check(!isReaderThread.get()) {
+            "a blocking extradite call was made on the session's reader thread (from a future's completion handler?); " +
+                "use thenApplyAsync/thenAcceptAsync, or call from another thread"
+        }
+        val chain = currentChain.get() ?: newChain()
         val waiter = threadWaiter.get()
         val registered = waiters.putIfAbsent(chain, waiter) == null
         if (registered) waiter.open()
         val previousChain = currentChain.get()
         currentChain.set(chain)
-        future.whenComplete { _, _ -> waiter.wake() }
+        var future: CompletableFuture<T>? = null
         try {
-            waiter.serveUntil { future.isDone }
+            val sent = send(chain)
+            future = sent
+            sent.whenComplete { _, _ -> waiter.wake() }
+            waiter.serveUntil { sent.isDone }
         } catch (e: InterruptedException) {
             Thread.currentThread().interrupt()
-            future.cancel(false)
+            future?.cancel(false)
             throw CancellationException("interrupted while waiting for the peer").also { it.initCause(e) }
         } finally {
             currentChain.set(previousChain)
@@ -220,7 +234,7 @@ public class Session(
             }
         }
         return try {
-            future.get()
+            future!!.get()
         } catch (e: ExecutionException) {
             throw e.cause ?: e
         }
@@ -256,7 +270,7 @@ public class Session(
                 val waiter = waiters[envelope.chain]
                 val routed = waiter != null && waiter.offer(Runnable { serveInline(envelope, message.attachments, handler, running) })
                 if (!routed) {
-                    val job = scope.launch(handlerDispatcher + currentChain.asContextElement(envelope.chain)) {
+                    val job = scope.launch(handlerDispatcher + currentChain.asContextElement(envelope.chain) + running) {
                         send(serve(envelope, message.attachments, handler, running))
                     }
                     running.job = job
@@ -288,24 +302,27 @@ public class Session(
         scope.cancel()
     }
 
-    private suspend fun serve(request: Envelope.Request, attachments: List<ByteArray>, handler: RequestHandler, running: RunningRequest): Message {
-        running.enter()
-        return try {
+    private suspend fun serve(request: Envelope.Request, attachments: List<ByteArray>, handler: RequestHandler, running: RunningRequest): Message =
+        try {
             handler.handle(request, attachments)
         } catch (e: Throwable) {
             failureOf(request.id, e)
         } finally {
-            running.leave()
             this.running.remove(request.id, running)
         }
-    }
 
     /** Serves a nested request on the thread blocked in its chain. */
     private fun serveInline(request: Envelope.Request, attachments: List<ByteArray>, handler: RequestHandler, running: RunningRequest) {
         val previous = currentChain.get()
         currentChain.set(request.chain)
         try {
-            send(runBlocking { serve(request, attachments, handler, running) })
+            send(runBlocking(running) { serve(request, attachments, handler, running) })
+        } catch (e: InterruptedException) {
+            // The request was cancelled while its event loop waited: answer it, and keep the
+            // interrupt from reaching the call this thread is blocked in.
+            Thread.interrupted()
+            this.running.remove(request.id, running)
+            send(failureOf(request.id, CancellationException("cancelled by the peer")))
         } finally {
             currentChain.set(previous)
         }
@@ -315,19 +332,27 @@ public class Session(
      * A request being served, so that a [Envelope.Cancel] can reach it: its coroutine is
      * cancelled (a suspend target sees a CancellationException) and the thread running its
      * target code, if any, is interrupted (a blocking target sees an InterruptedException).
+     *
+     * It is a thread context element: it knows its thread only while its coroutine runs on one,
+     * so a cancel never interrupts a thread that has moved on to other work while the request
+     * was suspended.
      */
-    private class RunningRequest {
+    private class RunningRequest : ThreadContextElement<Unit> {
+        companion object Key : CoroutineContext.Key<RunningRequest>
+
+        override val key: CoroutineContext.Key<*> get() = Key
+
         var job: Job? = null
         private var thread: Thread? = null
         private var isCancelled = false
 
         @Synchronized
-        fun enter() {
+        override fun updateThreadContext(context: CoroutineContext) {
             thread = Thread.currentThread()
             if (isCancelled) thread?.interrupt()
         }
 
-        fun leave() {
+        override fun restoreThreadContext(context: CoroutineContext, oldState: Unit) {
             val wasCancelled = synchronized(this) {
                 thread = null
                 isCancelled

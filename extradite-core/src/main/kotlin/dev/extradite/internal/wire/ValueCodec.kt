@@ -135,7 +135,20 @@ public class ValueEncoder(private val context: CodecContext) {
 /** Decodes incoming [WireValue]s of one frame, whose attachments are [attachments]. */
 @InternalExtraditeApi
 public class ValueDecoder(private val context: CodecContext, private val attachments: List<ByteArray>) {
-    public fun decode(value: WireValue): Any? = when (value) {
+    private val usedAttachments = BooleanArray(attachments.size)
+    private var depth = 0
+
+    public fun decode(value: WireValue): Any? {
+        // Hostile input is bounded: no nesting deeper than the encoder would produce.
+        if (++depth > MAX_DEPTH) throw ExtraditeProtocolError("a value nests deeper than $MAX_DEPTH levels")
+        try {
+            return decodeValue(value)
+        } finally {
+            depth--
+        }
+    }
+
+    private fun decodeValue(value: WireValue): Any? = when (value) {
         WireValue.Null -> null
         is WireValue.Bool -> value.v
         is WireValue.I8 -> value.v
@@ -197,6 +210,9 @@ public class ValueDecoder(private val context: CodecContext, private val attachm
     private fun decodeArray(value: WireValue.PrimitiveArray): Any {
         val bytes = attachments.getOrNull(value.attachment)
             ?: throw ExtraditeProtocolError("value refers to attachment ${value.attachment} but the frame has ${attachments.size}")
+        // Each attachment backs one value: a frame cannot make us copy one attachment many times.
+        if (usedAttachments[value.attachment]) throw ExtraditeProtocolError("attachment ${value.attachment} is referred to twice")
+        usedAttachments[value.attachment] = true
         if (bytes.size % value.type.width != 0) {
             throw ExtraditeProtocolError("attachment of ${bytes.size} bytes is not a whole number of ${value.type} elements")
         }

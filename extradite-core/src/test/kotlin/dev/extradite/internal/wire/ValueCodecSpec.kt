@@ -58,6 +58,17 @@ class ValueCodecSpec : FunSpec({
         shouldThrow<UnsupportedInteractionError> { ValueEncoder(context).encode(list) }.message shouldContain "deeper"
     }
 
+    test("an attachment referred to twice is refused, so one frame cannot multiply its copies") {
+        val twice = WireValue.ListOf(listOf(WireValue.PrimitiveArray(PrimitiveType.INT, 0), WireValue.PrimitiveArray(PrimitiveType.INT, 0)))
+        shouldThrow<ExtraditeProtocolError> { ValueDecoder(context, listOf(ByteArray(8))).decode(twice) }.message shouldContain "twice"
+    }
+
+    test("hostile nesting deeper than the encoder produces is refused") {
+        var deep: WireValue = WireValue.Null
+        repeat(1000) { deep = WireValue.ListOf(listOf(deep)) }
+        shouldThrow<ExtraditeProtocolError> { ValueDecoder(context, emptyList()).decode(deep) }.message shouldContain "deeper"
+    }
+
     test("a primitive array whose attachment is missing or ragged is a protocol error") {
         shouldThrow<ExtraditeProtocolError> { ValueDecoder(context, emptyList()).decode(WireValue.PrimitiveArray(PrimitiveType.INT, 0)) }
         shouldThrow<ExtraditeProtocolError> {

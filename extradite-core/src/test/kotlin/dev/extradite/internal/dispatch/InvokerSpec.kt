@@ -1,0 +1,41 @@
+@file:OptIn(InternalExtraditeApi::class)
+
+package dev.extradite.internal.dispatch
+
+import dev.extradite.InternalExtraditeApi
+import dev.extradite.UnsupportedInteractionError
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+import java.util.function.IntUnaryOperator
+
+/** The invoker's member filter: what the host lets a child call on a host object. */
+class InvokerSpec : FunSpec({
+    val onlyInterfaces = Invoker(InvokerSpec::class.java.classLoader, memberFilter = FunctionalInterfaces::isOfferedMethod)
+
+    test("an interface method of a host object may be called") {
+        val doubler = IntUnaryOperator { it * 2 }
+        onlyInterfaces.call(doubler, doubler.javaClass, "applyAsInt", arrayOf(21)) shouldBe 42
+    }
+
+    test("getClass and other methods outside the offered interfaces are refused") {
+        val doubler = IntUnaryOperator { it * 2 }
+        shouldThrow<UnsupportedInteractionError> { onlyInterfaces.call(doubler, doubler.javaClass, "getClass", arrayOf()) }.message shouldContain "may not be called"
+    }
+
+    test("fields and properties of a filtered object are refused") {
+        shouldThrow<UnsupportedInteractionError> { onlyInterfaces.get("text", String::class.java, "bytes") }.message shouldContain "cannot be read"
+    }
+
+    test("variable-arity overloads that expand to the same parameters are ambiguous, as in javac") {
+        val invoker = Invoker(InvokerSpec::class.java.classLoader)
+        val error = shouldThrow<UnsupportedInteractionError> { invoker.call(VarArgs(), VarArgs::class.java, "f", arrayOf(1)) }
+        error.message shouldContain "ambiguous"
+    }
+})
+
+class VarArgs {
+    fun f(vararg values: Int): Int = values.size
+    fun f(first: Int, vararg rest: Int): Int = rest.size + 100
+}
