@@ -40,6 +40,8 @@ internal class LaunchedChild(
     val stderr: ChildOutput,
     val command: List<String>,
     val socketDirectory: Path?,
+    /** Class-data sharing for this child: publish its archive once it has exited. */
+    val sharing: ClassDataSharing.Plan,
 )
 
 /**
@@ -82,8 +84,9 @@ internal object ChildLauncher {
                 closeServer = { server.close() }
             }
         }
+        val sharing = ClassDataSharing.planFor(config.javaHome, ChildRuntimeClasspath.entries)
         val command = try {
-            commandFor(config, endpoint, kind)
+            commandFor(config, endpoint, kind, sharing)
         } catch (e: Throwable) {
             closeServer()
             directory?.let(::deleteQuietly)
@@ -162,7 +165,7 @@ internal object ChildLauncher {
                     transport
                 }
             }
-            return LaunchedChild(process, transport, stderr, command, directory)
+            return LaunchedChild(process, transport, stderr, command, directory, sharing)
         } catch (e: Throwable) {
             process.destroyForcibly()
             runCatching { process.outputStream.close() }
@@ -194,8 +197,10 @@ internal object ChildLauncher {
         )
     }
 
-    private fun commandFor(config: SessionConfig, endpoint: Endpoint, kind: TransportKind): List<String> = buildList {
+    private fun commandFor(config: SessionConfig, endpoint: Endpoint, kind: TransportKind, sharing: ClassDataSharing.Plan): List<String> = buildList {
         add(config.javaHome.resolve("bin").resolve(if (File.separatorChar == '\\') "java.exe" else "java").toString())
+        // Before the user's jvmArgs, so that theirs win.
+        addAll(sharing.jvmArgs)
         addAll(config.jvmArgs)
         add("-cp")
         add(ChildRuntimeClasspath.entries.joinToString(File.pathSeparator))

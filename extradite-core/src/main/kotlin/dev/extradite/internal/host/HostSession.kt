@@ -196,11 +196,16 @@ internal class HostSession private constructor(
         if (!closing.compareAndSet(false, true)) return
         session.close(ExtraditeProtocolError("closed"))
         val process = child.process
-        if (!process.waitFor(2, TimeUnit.SECONDS)) {
+        // Closing its stdin too lets the child's stdin watcher leave native code: a JVM exit
+        // waits up to 300 ms for threads still blocked in native reads (measured here).
+        runCatching { process.outputStream.close() }
+        // A child recording its class-data archive writes it while it exits: give it time.
+        val grace = if (child.sharing.isRecording) 15L else 2L
+        if (!process.waitFor(grace, TimeUnit.SECONDS)) {
             process.destroy()
             if (!process.waitFor(2, TimeUnit.SECONDS)) process.destroyForcibly()
         }
-        runCatching { process.outputStream.close() }
+        child.sharing.publish()
         child.socketDirectory?.let(ChildLauncher::deleteQuietly)
     }
 

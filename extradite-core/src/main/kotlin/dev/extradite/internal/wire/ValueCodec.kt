@@ -117,13 +117,34 @@ public class ValueEncoder(private val context: CodecContext) {
                     EnvelopeCodec.json.encodeToJsonElement(serializers.get(value.javaClass), value),
                 )
                 ValueKind.OTHER -> when (value) {
-                    is List<*> -> WireValue.ListOf(value.map { encode(it, depth + 1) })
+                    is List<*> -> packed(value) ?: WireValue.ListOf(value.map { encode(it, depth + 1) })
                     is Set<*> -> WireValue.SetOf(value.map { encode(it, depth + 1) })
                     is Map<*, *> -> WireValue.MapOf(value.keys.map { encode(it, depth + 1) }, value.values.map { encode(it, depth + 1) })
                     else -> context.export(value)
                 }
             }
         }
+    }
+
+    /** [list] as a [WireValue.PackedList] when it is long enough and all `Int`, all `Long` or all `Double`; else null. */
+    private fun packed(list: List<*>): WireValue? {
+        if (list.size < 8) return null
+        val type = when (list[0]) {
+            is Int -> PrimitiveType.INT
+            is Long -> PrimitiveType.LONG
+            is Double -> PrimitiveType.DOUBLE
+            else -> return null
+        }
+        val elementClass = list[0]!!.javaClass
+        for (element in list) if (element == null || element.javaClass !== elementClass) return null
+        val buffer = ByteBuffer.allocate(list.size * type.width)
+        when (type) {
+            PrimitiveType.INT -> for (element in list) buffer.putInt(element as Int)
+            PrimitiveType.LONG -> for (element in list) buffer.putLong(element as Long)
+            else -> for (element in list) buffer.putDouble(element as Double)
+        }
+        attachments.add(buffer.array())
+        return WireValue.PackedList(type, attachments.size - 1)
     }
 
     private fun attach(type: PrimitiveType, bytes: ByteArray): WireValue {
@@ -173,6 +194,12 @@ public class ValueDecoder(private val context: CodecContext, private val attachm
             array
         }
         is WireValue.ListOf -> value.items.mapTo(ArrayList(value.items.size)) { decode(it) }
+        is WireValue.PackedList -> when (val array = decodeArray(WireValue.PrimitiveArray(value.type, value.attachment))) {
+            is IntArray -> array.toCollection(ArrayList(array.size))
+            is LongArray -> array.toCollection(ArrayList(array.size))
+            is DoubleArray -> array.toCollection(ArrayList(array.size))
+            else -> throw ExtraditeProtocolError("a packed list of ${value.type} is not supported; only INT, LONG and DOUBLE are")
+        }
         is WireValue.SetOf -> value.items.mapTo(LinkedHashSet(value.items.size * 2)) { decode(it) }
         is WireValue.MapOf -> {
             if (value.keys.size != value.values.size) throw ExtraditeProtocolError("map with ${value.keys.size} keys but ${value.values.size} values")

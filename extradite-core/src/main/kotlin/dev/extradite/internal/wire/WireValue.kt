@@ -34,6 +34,12 @@ public sealed class WireValue {
     @Serializable @SerialName("oarr") public data class ObjectArray(val componentType: String, val items: List<WireValue>) : WireValue()
 
     @Serializable @SerialName("list") public data class ListOf(val items: List<WireValue>) : WireValue()
+
+    /**
+     * A `List` of non-null `Int`s, `Long`s or `Double`s, packed into raw attachment number
+     * [attachment] instead of one JSON object per element (a list of 8192 ints decodes ~50x faster).
+     */
+    @Serializable @SerialName("plist") public data class PackedList(val type: PrimitiveType, val attachment: Int) : WireValue()
     @Serializable @SerialName("set") public data class SetOf(val items: List<WireValue>) : WireValue()
     @Serializable @SerialName("map") public data class MapOf(val keys: List<WireValue>, val values: List<WireValue>) : WireValue()
 

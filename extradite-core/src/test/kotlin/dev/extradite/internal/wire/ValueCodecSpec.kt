@@ -42,6 +42,19 @@ class ValueCodecSpec : FunSpec({
         }
     }
 
+    test("long lists of one scalar type are packed and come back as the same list") {
+        val ints = (0 until 8192).toList()
+        val encoder = ValueEncoder(context)
+        encoder.encode(ints) shouldBe WireValue.PackedList(PrimitiveType.INT, 0)
+        roundTrip(ints) shouldBe ints
+        roundTrip((0 until 20).map { it.toLong() }) shouldBe (0 until 20).map { it.toLong() }
+        roundTrip((0 until 20).map { it / 3.0 }) shouldBe (0 until 20).map { it / 3.0 }
+        val mixed = (0 until 20).map { if (it == 7) 7L else it }
+        val back = roundTrip(mixed) as List<*>
+        back shouldBe mixed
+        back[7]!!.javaClass shouldBe java.lang.Long::class.java
+    }
+
     test("collections of values nest") {
         val value = mapOf("list" to listOf(1, setOf("a")), "n" to null)
         roundTrip(value) shouldBe value
