@@ -34,6 +34,8 @@ data class Options(
     val repetitions: Int,
     val workloadJar: Path,
     val one: Pair<String, String>?,
+    /** Multiplies the prescribed warm-up iterations (1 = as BENCHMARK.md prescribes); more shows steady state. */
+    val warmupFactor: Int = 1,
 ) {
     companion object {
         fun parse(args: Array<String>): Options {
@@ -43,6 +45,7 @@ data class Options(
             var repetitions = 3
             var workloadJar: Path? = null
             var one: Pair<String, String>? = null
+            var warmupFactor = 1
             var i = 0
             while (i < args.size) {
                 when (args[i]) {
@@ -52,8 +55,12 @@ data class Options(
                     "--repetitions" -> repetitions = args[++i].toInt()
                     "--workload-jar" -> workloadJar = Paths.get(args[++i])
                     "--one" -> one = args[i + 1] to args[i + 2].also { i += 2 }
+                    "--warmup-factor" -> warmupFactor = args[++i].toInt()
                     "--help", "-h" -> {
-                        println("usage: benchmarks/run [--quick] [--json FILE] [--cases a,b] [--repetitions N]\ncases: ${REGIMES.joinToString { it.name }}")
+                        println(
+                            "usage: benchmarks/run [--quick] [--json FILE] [--cases a,b] [--repetitions N] [--warmup-factor N]\n" +
+                                "cases: ${REGIMES.joinToString { it.name }}",
+                        )
                         exitProcess(0)
                     }
                     else -> error("unknown option ${args[i]}; see --help")
@@ -64,7 +71,7 @@ data class Options(
             require(unknown.isEmpty()) { "unknown cases $unknown; known: ${REGIMES.joinToString { it.name }}" }
             val jar = requireNotNull(workloadJar) { "--workload-jar is required (benchmarks/run passes it)" }
             require(Files.exists(jar)) { "workload jar $jar does not exist; run benchmarks/run, which builds it" }
-            return Options(quick, json, cases, repetitions, jar, one)
+            return Options(quick, json, cases, repetitions, jar, one, warmupFactor)
         }
     }
 }
@@ -75,7 +82,7 @@ private fun scaled(n: Int, quick: Boolean): Int = if (quick) maxOf(1, n / 10) el
 private fun runOne(regime: Regime, mode: String, options: Options): Double {
     val driver: WorkloadDriver = if (mode == "direct") DirectDriver() else ExtraditeDriver(options.workloadJar)
     driver.use {
-        val warmup = scaled(regime.warmup, options.quick)
+        val warmup = scaled(regime.warmup, options.quick) * options.warmupFactor
         val iterations = scaled(regime.iterations, options.quick)
         if (warmup > 0) driver.run(regime, 0, warmup)
         if (regime.name == "cold_start_first_call_warm_session") (driver as ExtraditeDriver).prewarm()
@@ -98,6 +105,8 @@ private fun runInFreshJvm(regime: Regime, mode: String, options: Options): Doubl
         add("--workload-jar")
         add(options.workloadJar.toString())
         if (options.quick) add("--quick")
+        add("--warmup-factor")
+        add(options.warmupFactor.toString())
         add("--one")
         add(regime.name)
         add(mode)
@@ -144,6 +153,7 @@ private fun drive(options: Options) {
                 put("extradite_single_call_us", single)
             }
             put("quick", options.quick)
+            put("warmup_factor", options.warmupFactor)
             put("repetitions", options.repetitions)
         }
         Files.writeString(path, Json { prettyPrint = true }.encodeToString(JsonObject.serializer(), json))

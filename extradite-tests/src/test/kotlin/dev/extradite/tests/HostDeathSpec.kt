@@ -2,6 +2,7 @@ package dev.extradite.tests
 
 import io.kotest.assertions.nondeterministic.eventually
 import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.collections.shouldContain
 import io.kotest.matchers.longs.shouldBeLessThan
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldStartWith
@@ -36,6 +37,13 @@ class HostDeathSpec : FunSpec({
         }
         println("orphaned child lived after its host's SIGKILL (ms): ${lifetimes.sorted()}")
         lifetimes.max() shouldBeLessThan 5_000L
+    }
+
+    test("with INHERIT the child writes straight to the host process's own stdout") {
+        val (host, _) = startHost("inherit")
+        val rest = host.inputStream.bufferedReader().readLines()
+        host.waitFor(30, TimeUnit.SECONDS) shouldBe true
+        rest shouldContain "a line the child wrote to the inherited stdout"
     }
 
     test("a host that exits without closing its sessions stops its children on shutdown") {
