@@ -47,6 +47,7 @@ internal object ClassDataSharing {
             ?: Paths.get(System.getProperty("user.home"), ".cache", "extradite", "cds")
         return try {
             Files.createDirectories(directory)
+            sweepAbandonedRecordings(directory)
             val archive = directory.resolve("child-${keyOf(javaHome, runtimeClasspath)}.jsa")
             val quiet = listOf("-Xshare:auto", "-Xlog:cds=off", "-Xlog:cds+dynamic=off")
             if (Files.isRegularFile(archive)) {
@@ -59,6 +60,25 @@ internal object ClassDataSharing {
             disabled
         }
     }
+
+    /**
+     * Recordings of children whose host died before publishing them are deleted after ten
+     * minutes, and only the newest [KEPT_ARCHIVES] archives are kept (a changed jar makes a new one).
+     */
+    private fun sweepAbandonedRecordings(directory: Path) {
+        val cutoff = System.currentTimeMillis() - 10 * 60 * 1000
+        Files.newDirectoryStream(directory, "recording-*.jsa").use { stream ->
+            for (file in stream) {
+                runCatching { if (Files.getLastModifiedTime(file).toMillis() < cutoff) Files.deleteIfExists(file) }
+            }
+        }
+        val archives = Files.newDirectoryStream(directory, "child-*.jsa").use { stream -> stream.toList() }
+        archives.sortedByDescending { runCatching { Files.getLastModifiedTime(it).toMillis() }.getOrDefault(0L) }
+            .drop(KEPT_ARCHIVES)
+            .forEach { runCatching { Files.deleteIfExists(it) } }
+    }
+
+    private const val KEPT_ARCHIVES = 4
 
     private fun keyOf(javaHome: Path, classpath: List<Path>): String {
         val digest = MessageDigest.getInstance("SHA-256")

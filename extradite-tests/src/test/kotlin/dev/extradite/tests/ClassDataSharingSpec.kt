@@ -1,0 +1,33 @@
+package dev.extradite.tests
+
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.collections.shouldHaveSize
+import io.kotest.matchers.shouldBe
+import java.nio.file.Files
+import java.nio.file.Path
+import kotlin.io.path.listDirectoryEntries
+
+/** Children record a class-data archive once, use it afterwards, and shrug off a broken one. */
+class ClassDataSharingSpec : FunSpec({
+    suspend fun <T> withCacheDirectory(directory: Path, block: suspend () -> T): T {
+        System.setProperty("extradite.cds.dir", directory.toString())
+        try {
+            return block()
+        } finally {
+            System.clearProperty("extradite.cds.dir")
+        }
+    }
+
+    test("the first child records an archive; a corrupt archive is ignored silently") {
+        val directory = Files.createTempDirectory("extradite-cds")
+        withCacheDirectory(directory) {
+            Fixtures.open("com.acme.heavy.Counter").use { it.newInstance(1).call("increment", 1) shouldBe 2 }
+            val archives = directory.listDirectoryEntries("child-*.jsa")
+            archives shouldHaveSize 1
+            val archive = archives.single()
+            archive.toFile().setWritable(true)
+            Files.write(archive, ByteArray(4096) { 7 })
+            Fixtures.open("com.acme.heavy.Counter").use { it.newInstance(2).call("increment", 1) shouldBe 3 }
+        }
+    }
+})
