@@ -41,4 +41,7 @@ public class Overloads {
     public String[] words() { return new String[] {"a", "b"}; }
 
     public static int getCounter() { return counter; }
+
+    public int rejectBytes(byte[] bytes) { throw new IllegalArgumentException("rejected " + bytes.length + " bytes"); }
+    public byte[] slowBytes(int size, long millis) throws InterruptedException { Thread.sleep(millis); return new byte[size]; }
 }

@@ -12,6 +12,7 @@ import dev.extradite.internal.transport.Endpoint
 import dev.extradite.internal.transport.Handshake
 import dev.extradite.internal.transport.TransportClosedException
 import dev.extradite.internal.transport.TransportKind
+import dev.extradite.internal.wire.BulkStore
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.future.await
@@ -73,11 +74,14 @@ private suspend fun serve(endpoint: Endpoint, maxFrameSize: Int, kind: Transport
     val rules = welcome.typeRules.mapNotNull { (name, policy) ->
         runCatching { Class.forName(name, false, loader) }.getOrNull()?.let { it to policy }
     }.toMap()
-    val peer = ChildPeer(loader, PolicyRules(welcome.policy, rules))
+    val bulk = welcome.bulkDirectory?.let { BulkStore(java.nio.file.Paths.get(it), "c", maxFrameSize, welcome.bulkThreshold) }
+    val peer = ChildPeer(loader, PolicyRules(welcome.policy, rules), bulk)
     peer.session = session
     session.start(peer)
     watchStdin(stdin, session)
     val cause = session.closed.await()
+    // A host that died cannot clean up its shared-memory directory: the child does.
+    bulk?.let { BulkStore.deleteDirectory(it.directory) }
     if (cause.cause !is TransportClosedException) System.err.println("extradite child: session ended: ${cause.message}")
     return 0
 }

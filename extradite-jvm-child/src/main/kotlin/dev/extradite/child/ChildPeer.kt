@@ -12,6 +12,7 @@ import dev.extradite.internal.session.Peer
 import dev.extradite.internal.session.PolicyRules
 import dev.extradite.internal.session.Session
 import dev.extradite.internal.session.toException
+import dev.extradite.internal.wire.BulkStore
 import dev.extradite.internal.wire.Envelope
 import dev.extradite.internal.wire.Message
 import dev.extradite.internal.wire.Operation
@@ -25,7 +26,11 @@ import dev.extradite.internal.wire.WireValue
  * The child's [Peer]: serves the host's calls on target objects, loads target classes by name,
  * and turns host objects (callbacks) into proxies the target can call.
  */
-internal class ChildPeer(private val loader: ClassLoader, policies: PolicyRules) : Peer(Side.CHILD, policies), FunctionalAdapter {
+internal class ChildPeer(
+    private val loader: ClassLoader,
+    policies: PolicyRules,
+    override val bulk: BulkStore?,
+) : Peer(Side.CHILD, policies), FunctionalAdapter {
     lateinit var session: Session
 
     override val invoker = Invoker(loader, this)

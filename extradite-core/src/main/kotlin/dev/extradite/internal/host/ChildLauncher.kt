@@ -18,6 +18,7 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.delay
 import dev.extradite.internal.transport.TransportClosedException
 import java.util.concurrent.atomic.AtomicBoolean
+import dev.extradite.internal.wire.BulkStore
 import dev.extradite.internal.wire.Envelope
 import io.ktor.network.sockets.InetSocketAddress
 import kotlinx.coroutines.TimeoutCancellationException
@@ -42,6 +43,9 @@ internal class LaunchedChild(
     val socketDirectory: Path?,
     /** Class-data sharing for this child: publish its archive once it has exited. */
     val sharing: ClassDataSharing.Plan,
+    /** The session's shared-memory directory for large arrays, deleted with the session. */
+    val bulkDirectory: Path?,
+    val bulkThreshold: Int,
 )
 
 /**
@@ -85,6 +89,8 @@ internal object ChildLauncher {
             }
         }
         val sharing = ClassDataSharing.planFor(config.javaHome, ChildRuntimeClasspath.entries)
+        val bulkThreshold = BulkStore.thresholdFromHostSettings()
+        val bulkDirectory = if (bulkThreshold > 0) BulkStore.createDirectory(directory) else null
         val command = try {
             commandFor(config, endpoint, kind, sharing)
         } catch (e: Throwable) {
@@ -105,6 +111,7 @@ internal object ChildLauncher {
         } catch (e: java.io.IOException) {
             closeServer()
             directory?.let(::deleteQuietly)
+            bulkDirectory?.let(BulkStore::deleteDirectory)
             throw ExtraditeChildExitedError(
                 "cannot start the child JVM for ${config.target}: ${e.message}; check javaHome(...) and workingDirectory(...).\ncommand: ${command.joinToString(" ")}",
                 null,
@@ -154,6 +161,8 @@ internal object ChildLauncher {
                             config.maxFrameSize,
                             config.policy,
                             config.typeRules.mapKeys { (type, _) -> type.name },
+                            bulkDirectory?.toString(),
+                            bulkThreshold,
                         )
                         Handshake.accept(transport, token, welcome)
                     } catch (e: Throwable) {
@@ -165,12 +174,13 @@ internal object ChildLauncher {
                     transport
                 }
             }
-            return LaunchedChild(process, transport, stderr, command, directory, sharing)
+            return LaunchedChild(process, transport, stderr, command, directory, sharing, bulkDirectory, bulkThreshold)
         } catch (e: Throwable) {
             process.destroyForcibly()
             runCatching { process.outputStream.close() }
             process.waitFor(5, TimeUnit.SECONDS)
             directory?.let(::deleteQuietly)
+            bulkDirectory?.let(BulkStore::deleteDirectory)
             throw when {
                 e is ExtraditeException -> e
                 e is TimeoutCancellationException || timedOut.get() ||

@@ -35,6 +35,10 @@ public sealed class Envelope {
         val maxFrameSize: Int,
         val policy: TransportPolicy = TransportPolicy.VALUE,
         val typeRules: Map<String, TransportPolicy> = emptyMap(),
+        /** The session's private shared-memory directory for large arrays, or null when there is none. */
+        val bulkDirectory: String? = null,
+        /** Arrays from this many bytes up go through [bulkDirectory]. */
+        val bulkThreshold: Int = 0,
     ) : Envelope()
 
     /** The host refuses the connection; the child prints [reason] and exits. */

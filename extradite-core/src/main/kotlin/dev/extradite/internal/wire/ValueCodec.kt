@@ -33,6 +33,9 @@ public interface CodecContext {
 
     /** The policy for a non-scalar value about to be sent. */
     public fun policyFor(value: Any): TransportPolicy = TransportPolicy.VALUE
+
+    /** Where large arrays go through shared memory; null to send everything inline. */
+    public val bulk: BulkStore? get() = null
 }
 
 private const val MAX_DEPTH = 256
@@ -148,6 +151,10 @@ public class ValueEncoder(private val context: CodecContext) {
     }
 
     private fun attach(type: PrimitiveType, bytes: ByteArray): WireValue {
+        val bulk = context.bulk
+        if (bulk != null && bytes.size >= bulk.threshold && bytes.size <= bulk.maxSizeForBulk) {
+            return WireValue.SharedArray(type, bulk.write(bytes), bytes.size)
+        }
         attachments.add(bytes)
         return WireValue.PrimitiveArray(type, attachments.size - 1)
     }
@@ -194,6 +201,10 @@ public class ValueDecoder(private val context: CodecContext, private val attachm
             array
         }
         is WireValue.ListOf -> value.items.mapTo(ArrayList(value.items.size)) { decode(it) }
+        is WireValue.SharedArray -> {
+            val bulk = context.bulk ?: throw ExtraditeProtocolError("the peer sent a shared-memory array, but this session has no shared-memory directory")
+            arrayOf(value.type, bulk.take(value.name, value.length))
+        }
         is WireValue.PackedList -> when (val array = decodeArray(WireValue.PrimitiveArray(value.type, value.attachment))) {
             is IntArray -> array.toCollection(ArrayList(array.size))
             is LongArray -> array.toCollection(ArrayList(array.size))
@@ -240,12 +251,17 @@ public class ValueDecoder(private val context: CodecContext, private val attachm
         // Each attachment backs one value: a frame cannot make us copy one attachment many times.
         if (usedAttachments[value.attachment]) throw ExtraditeProtocolError("attachment ${value.attachment} is referred to twice")
         usedAttachments[value.attachment] = true
-        if (bytes.size % value.type.width != 0) {
-            throw ExtraditeProtocolError("attachment of ${bytes.size} bytes is not a whole number of ${value.type} elements")
+        return arrayOf(value.type, bytes)
+    }
+
+    /** The primitive array of [type] whose big-endian elements are [bytes]. */
+    private fun arrayOf(type: PrimitiveType, bytes: ByteArray): Any {
+        if (bytes.size % type.width != 0) {
+            throw ExtraditeProtocolError("attachment of ${bytes.size} bytes is not a whole number of $type elements")
         }
-        val n = bytes.size / value.type.width
+        val n = bytes.size / type.width
         val buffer = ByteBuffer.wrap(bytes)
-        return when (value.type) {
+        return when (type) {
             PrimitiveType.BYTE -> bytes
             PrimitiveType.BOOLEAN -> BooleanArray(n) { bytes[it] != 0.toByte() }
             PrimitiveType.SHORT -> ShortArray(n).also { buffer.asShortBuffer().get(it) }
