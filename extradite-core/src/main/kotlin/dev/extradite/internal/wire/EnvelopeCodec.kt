@@ -25,11 +25,19 @@ public object EnvelopeCodec {
         useAlternativeNames = false
     }
 
-    public fun encode(message: Message): Frame =
+    /** The frame of [message]: compact binary for a plain call or response (see [CompactCodec]), JSON for the rest. */
+    public fun encode(message: Message): Frame {
+        val compact = CompactCodec.encode(message.envelope)
+        return if (compact != null) Frame(compact, message.attachments, Frame.FRAME_KIND_COMPACT) else encodeJson(message)
+    }
+
+    /** The JSON frame of [message], whatever its shape. */
+    public fun encodeJson(message: Message): Frame =
         Frame(json.encodeToString(Envelope.serializer(), message.envelope).encodeToByteArray(), message.attachments)
 
     /** Decodes a frame; a malformed envelope is an [ExtraditeProtocolError], never a crash. */
     public fun decode(frame: Frame): Message {
+        if (frame.kind == Frame.FRAME_KIND_COMPACT) return Message(CompactCodec.decode(frame.envelope), frame.attachments)
         val envelope = try {
             json.decodeFromString(Envelope.serializer(), frame.envelope.decodeToString(throwOnInvalidSequence = true))
         } catch (e: SerializationException) {

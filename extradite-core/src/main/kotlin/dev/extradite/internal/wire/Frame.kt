@@ -12,13 +12,17 @@ import java.nio.ByteBuffer
  * Layout, all integers big-endian:
  * ```
  * u32 length            bytes after this field
- * u8  kind              FRAME_KIND_ENVELOPE
+ * u8  kind              FRAME_KIND_ENVELOPE (JSON) or FRAME_KIND_COMPACT (see CompactCodec)
  * u32 envelopeLength    then that many bytes of JSON
  * u32 attachmentCount   then one u32 length per attachment, then the attachments' bytes
  * ```
  */
 @InternalExtraditeApi
-public class Frame(public val envelope: ByteArray, public val attachments: List<ByteArray> = emptyList()) {
+public class Frame(
+    public val envelope: ByteArray,
+    public val attachments: List<ByteArray> = emptyList(),
+    public val kind: Byte = FRAME_KIND_ENVELOPE,
+) {
     /** Bytes after the length prefix. */
     public val bodySize: Long
         get() = 1L + 4 + envelope.size + 4 + 4L * attachments.size + attachments.sumOf { it.size.toLong() }
@@ -29,7 +33,7 @@ public class Frame(public val envelope: ByteArray, public val attachments: List<
         check(body <= Int.MAX_VALUE - 4) { "frame of $body bytes cannot be encoded" }
         val buffer = ByteBuffer.allocate(4 + body.toInt())
         buffer.putInt(body.toInt())
-        buffer.put(FRAME_KIND_ENVELOPE)
+        buffer.put(kind)
         buffer.putInt(envelope.size)
         buffer.put(envelope)
         buffer.putInt(attachments.size)
@@ -40,6 +44,7 @@ public class Frame(public val envelope: ByteArray, public val attachments: List<
 
     public companion object {
         public const val FRAME_KIND_ENVELOPE: Byte = 1
+        public const val FRAME_KIND_COMPACT: Byte = 2
 
         /** Smallest legal body: kind, an empty envelope length and a zero attachment count. */
         public const val MIN_BODY_SIZE: Int = 9
@@ -53,7 +58,7 @@ public class Frame(public val envelope: ByteArray, public val attachments: List<
             if (body.size < MIN_BODY_SIZE) violation("body of ${body.size} bytes is shorter than the $MIN_BODY_SIZE-byte minimum")
             val buffer = ByteBuffer.wrap(body)
             val kind = buffer.get()
-            if (kind != FRAME_KIND_ENVELOPE) violation("unknown frame kind $kind")
+            if (kind != FRAME_KIND_ENVELOPE && kind != FRAME_KIND_COMPACT) violation("unknown frame kind $kind")
             val envelopeLength = buffer.int
             if (envelopeLength < 0 || envelopeLength > buffer.remaining() - 4) violation("envelope length $envelopeLength exceeds the frame")
             val envelope = ByteArray(envelopeLength).also { buffer.get(it) }
@@ -67,7 +72,7 @@ public class Frame(public val envelope: ByteArray, public val attachments: List<
             }
             if (total != buffer.remaining().toLong()) violation("attachments declare $total bytes but ${buffer.remaining()} follow")
             val attachments = lengths.map { ByteArray(it).also { bytes -> buffer.get(bytes) } }
-            return Frame(envelope, attachments)
+            return Frame(envelope, attachments, kind)
         }
     }
 }

@@ -4,6 +4,7 @@ package dev.extradite.internal.wire
 
 import dev.extradite.ExtraditeProtocolError
 import dev.extradite.InternalExtraditeApi
+import dev.extradite.TransportPolicy
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
@@ -47,9 +48,35 @@ class FrameSpec : FunSpec({
         shouldThrow<ExtraditeProtocolError> { EnvelopeCodec.decode(Frame(byteArrayOf(0xC3.toByte(), 0x28))) }
     }
 
+    test("plain calls and responses take the compact binary form and decode to the same envelopes") {
+        val values = listOf(
+            WireValue.Null, WireValue.Bool(true), WireValue.I8(-3), WireValue.I16(300), WireValue.I32(-7), WireValue.I64(Long.MIN_VALUE),
+            WireValue.F32(Float.NaN), WireValue.F64(-0.0), WireValue.Chr('✓'), WireValue.Str("ünïcødé"),
+            WireValue.PrimitiveArray(PrimitiveType.INT, 0), WireValue.PackedList(PrimitiveType.LONG, 1),
+            WireValue.Ref(Side.HOST, 9, "com.acme.X", listOf("java.lang.Runnable"), "run"), WireValue.Ref(Side.CHILD, 1, "Y"),
+        )
+        val request = Envelope.Request(7, 3, Operation.Invoke(Receiver.Static("com.acme.Z"), "go", values, TransportPolicy.REFERENCE))
+        val batch = Envelope.Request(9, 4, Operation.Batch(Receiver.Handle(2), "inc", listOf(listOf(WireValue.I32(1)), emptyList(), values)))
+        for (envelope in listOf(request, batch, Envelope.Response(8, WireValue.Str("done")))) {
+            val frame = EnvelopeCodec.encode(Message(envelope))
+            frame.kind shouldBe Frame.FRAME_KIND_COMPACT
+            EnvelopeCodec.decode(Frame.parseBody(body(frame))).envelope shouldBe envelope
+        }
+        // Anything else stays JSON.
+        EnvelopeCodec.encode(Message(Envelope.Response(1, WireValue.ListOf(listOf())))).kind shouldBe Frame.FRAME_KIND_ENVELOPE
+    }
+
+    test("a truncated or corrupt compact envelope is a protocol error") {
+        val bytes = CompactCodec.encode(Envelope.Response(8, WireValue.Str("done")))!!
+        for (cut in 1 until bytes.size) shouldThrow<ExtraditeProtocolError> { CompactCodec.decode(bytes.copyOf(cut)) }
+        shouldThrow<ExtraditeProtocolError> { CompactCodec.decode(byteArrayOf('X'.code.toByte())) }
+        val hugeString = bytes.copyOf().also { ByteBuffer.wrap(it).putInt(10, Int.MAX_VALUE) }
+        shouldThrow<ExtraditeProtocolError> { CompactCodec.decode(hugeString) }.message shouldContain "string length"
+    }
+
     test("envelopes keep their frozen wire names") {
         val request = Envelope.Request(7, 0, Operation.Invoke(Receiver.Handle(3), "go", listOf(WireValue.I32(5), WireValue.Null)))
-        val json = EnvelopeCodec.encode(Message(request)).envelope.decodeToString()
+        val json = EnvelopeCodec.encodeJson(Message(request)).envelope.decodeToString()
         json shouldBe """{"t":"req","id":7,"chain":0,"op":{"t":"call","receiver":{"t":"handle","id":3},"method":"go","args":[{"t":"i","v":5},{"t":"null"}]}}"""
         EnvelopeCodec.decode(Frame(json.encodeToByteArray())).envelope shouldBe request
     }
