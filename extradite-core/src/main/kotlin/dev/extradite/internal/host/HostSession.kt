@@ -213,8 +213,6 @@ internal class HostSession private constructor(
         child.socketDirectory?.let(ChildLauncher::deleteQuietly)
     }
 
-    val pid: Long get() = child.process.pid()
-
     companion object {
         private val counter = AtomicInteger()
         private val callbackThreads = AtomicInteger()

@@ -370,9 +370,6 @@ public class Session(
         }
     }
 
-    /** Number of requests waiting for a reply. */
-    public val pendingCount: Int get() = pending.size
-
     public companion object {
         /** The failure reply for an exception that escaped a handler. */
         public fun failureOf(id: Long, e: Throwable): Message = Message(Envelope.Failure(id, errorEnvelopeOf(e)))
