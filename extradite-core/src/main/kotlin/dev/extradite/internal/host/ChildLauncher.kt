@@ -95,7 +95,7 @@ internal object ChildLauncher {
             commandFor(config, endpoint, kind, sharing)
         } catch (e: Throwable) {
             closeServer()
-            directory?.let(::deleteQuietly)
+            directory?.let(BulkStore::deleteDirectory)
             throw e
         }
         val process = try {
@@ -110,7 +110,7 @@ internal object ChildLauncher {
             }.start()
         } catch (e: java.io.IOException) {
             closeServer()
-            directory?.let(::deleteQuietly)
+            directory?.let(BulkStore::deleteDirectory)
             bulkDirectory?.let(BulkStore::deleteDirectory)
             throw ExtraditeChildExitedError(
                 "cannot start the child JVM for ${config.target}: ${e.message}; check javaHome(...) and workingDirectory(...).\ncommand: ${command.joinToString(" ")}",
@@ -179,7 +179,7 @@ internal object ChildLauncher {
             process.destroyForcibly()
             runCatching { process.outputStream.close() }
             process.waitFor(5, TimeUnit.SECONDS)
-            directory?.let(::deleteQuietly)
+            directory?.let(BulkStore::deleteDirectory)
             bulkDirectory?.let(BulkStore::deleteDirectory)
             throw when {
                 e is ExtraditeException -> e
@@ -218,9 +218,5 @@ internal object ChildLauncher {
         add(endpoint.toString())
         add(config.maxFrameSize.toString())
         add(kind.name)
-    }
-
-    fun deleteQuietly(directory: Path) {
-        runCatching { Files.walk(directory).sorted(Comparator.reverseOrder()).forEach { Files.deleteIfExists(it) } }
     }
 }

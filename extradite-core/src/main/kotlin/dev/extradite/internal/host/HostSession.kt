@@ -210,7 +210,7 @@ internal class HostSession private constructor(
         }
         child.sharing.publish()
         child.bulkDirectory?.let(BulkStore::deleteDirectory)
-        child.socketDirectory?.let(ChildLauncher::deleteQuietly)
+        child.socketDirectory?.let(BulkStore::deleteDirectory)
     }
 
     companion object {

@@ -95,7 +95,10 @@ public class BulkStore(public val directory: Path, private val prefix: String, p
             }
         }
 
-        /** Deletes [directory] and whatever unread files it still holds. */
+        /**
+         * Deletes [directory] and everything in it, quietly; also used for the session's socket
+         * directory. The walk is closed, so no directory handle is left open.
+         */
         public fun deleteDirectory(directory: Path) {
             runCatching { Files.walk(directory).use { paths -> paths.sorted(Comparator.reverseOrder()).forEach { Files.deleteIfExists(it) } } }
         }
