@@ -6,6 +6,7 @@ import dev.extradite.internal.host.HostSession
 import dev.extradite.internal.host.SessionRegistry
 import dev.extradite.internal.wire.Operation
 import dev.extradite.internal.wire.Receiver
+import java.util.concurrent.CompletableFuture
 import java.util.concurrent.atomic.AtomicBoolean
 
 /**
@@ -58,6 +59,15 @@ public class RemoteClass internal constructor(
     public fun callBlocking(method: String, vararg args: Any?): Any? {
         checkOpen()
         return pinned(args) { hostSession.callBlocking(null) { Operation.Invoke(statics, method, it.encodeAll(args)) } }
+    }
+
+    /** Calls the static method [method] without waiting; the future completes with the result or the call's exception. */
+    public fun callAsync(method: String, vararg args: Any?): CompletableFuture<Any?> {
+        checkOpen()
+        val result = hostSession.callAsync(null) { Operation.Invoke(statics, method, it.encodeAll(args)) }
+        // Until the reply, the completion handler keeps the arguments (proxies among them) reachable.
+        result.whenComplete { _, _ -> java.lang.ref.Reference.reachabilityFence(args) }
+        return result
     }
 
     /** Reads a static field or property (`getName()`, `isName()`, the field `name`, or a companion's property). */

@@ -6,6 +6,7 @@ import com.acme.api.Range
 import dev.extradite.ExtraditeModuleLeakError
 import dev.extradite.ExtraditeRemoteError
 import dev.extradite.UnsupportedInteractionError
+import dev.extradite.extradite
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.booleans.shouldBeFalse
@@ -30,6 +31,16 @@ class ErrorSpec : FunSpec({
         error.remoteTraceback shouldContain "com.acme.heavy.Failing.fail"
         error.message shouldContain "boom"
         error.stackTrace.toList().shouldExist { it.className.startsWith(ErrorSpec::class.java.name) }
+    }
+
+    test("a target whose methods use a class missing from the child's class path names it and the fix") {
+        extradite("com.acme.heavy.Callbacks") { classpath(Fixtures.targetJar) }.use { callbacks ->
+            // Callbacks.greetAll takes a com.acme.api.Greeter, which only the shared jar holds.
+            val callbacksObject = callbacks.newInstance()
+            val error = shouldThrow<UnsupportedInteractionError> { callbacksObject.callBlocking("echo", 1) }
+            error.message shouldContain "com.acme.api.Greeter"
+            error.message shouldContain "classpath(...)"
+        }
     }
 
     test("causes and suppressed exceptions are in the traceback, and the host loads none of their classes") {

@@ -3,6 +3,7 @@ package dev.extradite.tests
 import com.acme.api.CounterView
 import dev.extradite.ExtraditeProtocolError
 import dev.extradite.RemoteObject
+import dev.extradite.UnsupportedInteractionError
 import dev.extradite.bind
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
@@ -89,6 +90,12 @@ class RemoteCallSpec : FunSpec({
     test("callAsync returns a future of the result") {
         val counter = counters.newInstance(10)
         counter.callAsync("increment", 5).get(30, TimeUnit.SECONDS) shouldBe 15
+    }
+
+    test("callAsync on a RemoteClass calls a static method and completes exceptionally on a remote failure") {
+        counters.callAsync("describe").get(30, TimeUnit.SECONDS) shouldBe "Counter companion"
+        val failure = shouldThrow<java.util.concurrent.ExecutionException> { counters.callAsync("noSuchMethod").get(30, TimeUnit.SECONDS) }
+        failure.cause.shouldBeInstanceOf<UnsupportedInteractionError>()
     }
 
     test("a typed proxy calls by method name: plain methods block, suspend methods suspend, futures are async") {

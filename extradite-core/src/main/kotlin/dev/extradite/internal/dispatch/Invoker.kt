@@ -101,7 +101,7 @@ public class Invoker(
             throw UnsupportedInteractionError("${type.name} is ${if (type.isInterface) "an interface" else "abstract"}; it cannot be constructed")
         }
         val invocation = calls.getOrPut(CallKey(type, "<init>", Kind.CONSTRUCTOR, arguments.map(OverloadResolution::argumentType))) {
-            val choice = OverloadResolution.choose(type.constructors.map(OverloadResolution::candidate), arguments, "new ${type.name}", adapter)
+            val choice = OverloadResolution.choose(linked(type) { it.constructors }.map(OverloadResolution::candidate), arguments, "new ${type.name}", adapter)
             invocationOf(choice, null)
         }
         return invocation.invoke(null, arguments)!!
@@ -116,8 +116,21 @@ public class Invoker(
         return invocation.invoke(receiver, arguments)
     }
 
+    /**
+     * [members] of [type]; the JVM links every signature type of a class's members at once, so one
+     * class missing from the target's class path fails them all: say which and what to do.
+     */
+    private inline fun <T> linked(type: Class<*>, members: (Class<*>) -> Array<T>): Array<T> = try {
+        members(type)
+    } catch (missing: NoClassDefFoundError) {
+        throw UnsupportedInteractionError(
+            "${type.name} cannot be used: its methods refer to ${missing.message?.replace('/', '.')}, which is not on the " +
+                "child's class path; add the jar that holds it to classpath(...)",
+        )
+    }
+
     private fun resolveCall(type: Class<*>, name: String, kind: Kind, arguments: Array<Any?>): Invocation {
-        val named = type.methods.filter { it.name == name && !it.isBridge && !it.isSynthetic }
+        val named = linked(type) { it.methods }.filter { it.name == name && !it.isBridge && !it.isSynthetic }
             .filter { kind == Kind.INSTANCE || Modifier.isStatic(it.modifiers) }
         val methods = named.filter { memberFilter == null || memberFilter.invoke(it) }
         if (methods.isEmpty() && named.isNotEmpty()) {
@@ -130,7 +143,7 @@ public class Invoker(
         }
         val what = "${type.name}.$name"
         if (methods.isEmpty()) {
-            val names = type.methods.filter { kind == Kind.INSTANCE || Modifier.isStatic(it.modifiers) }.map { it.name }.distinct().sorted()
+            val names = linked(type) { it.methods }.filter { kind == Kind.INSTANCE || Modifier.isStatic(it.modifiers) }.map { it.name }.distinct().sorted()
             throw UnsupportedInteractionError(
                 "${type.name} has no public ${if (kind == Kind.STATIC) "static " else ""}method named '$name'; " +
                     "its public ${if (kind == Kind.STATIC) "static " else ""}methods are: ${names.take(40).joinToString()}",
@@ -207,7 +220,7 @@ public class Invoker(
 
     private fun resolveGetter(type: Class<*>, name: String, isStatic: Boolean): Invocation {
         val capitalized = name.replaceFirstChar { it.uppercaseChar() }
-        fun method(methodName: String, booleanOnly: Boolean = false): Method? = type.methods.firstOrNull {
+        fun method(methodName: String, booleanOnly: Boolean = false): Method? = linked(type) { it.methods }.firstOrNull {
             it.name == methodName && it.parameterCount == 0 && !it.isBridge && Modifier.isStatic(it.modifiers) == isStatic &&
                 (!booleanOnly || it.returnType == Boolean::class.javaPrimitiveType || it.returnType == Boolean::class.javaObjectType)
         }
@@ -241,7 +254,7 @@ public class Invoker(
         )
         val arguments = arrayOf(value)
         for (setterName in setterNames) {
-            val hasSetter = type.methods.any { it.name == setterName && Modifier.isStatic(it.modifiers) == isStatic }
+            val hasSetter = linked(type) { it.methods }.any { it.name == setterName && Modifier.isStatic(it.modifiers) == isStatic }
             if (hasSetter) {
                 call(receiver, type, setterName, arguments)
                 return
