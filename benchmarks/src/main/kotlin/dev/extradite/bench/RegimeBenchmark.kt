@@ -52,13 +52,14 @@ data class Options(
                     "--quick" -> quick = true
                     "--json" -> json = Paths.get(args[++i])
                     "--cases" -> cases = args[++i].split(',').map(String::trim).filter(String::isNotEmpty)
+                    "--peers-only" -> cases = emptyList()
                     "--repetitions" -> repetitions = args[++i].toInt()
                     "--workload-jar" -> workloadJar = Paths.get(args[++i])
                     "--one" -> one = args[i + 1] to args[i + 2].also { i += 2 }
                     "--warmup-factor" -> warmupFactor = args[++i].toInt()
                     "--help", "-h" -> {
                         println(
-                            "usage: benchmarks/run [--quick] [--json FILE] [--cases a,b] [--repetitions N] [--warmup-factor N]\n" +
+                            "usage: benchmarks/run [--quick] [--json FILE] [--cases a,b | --peers-only] [--repetitions N] [--warmup-factor N]\n" +
                                 "cases: ${REGIMES.joinToString { it.name }}",
                         )
                         exitProcess(0)

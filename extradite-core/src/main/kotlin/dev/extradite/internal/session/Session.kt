@@ -16,9 +16,11 @@ import dev.extradite.internal.wire.Side
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineName
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.ThreadContextElement
 import kotlin.coroutines.CoroutineContext
+import kotlin.coroutines.EmptyCoroutineContext
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.asContextElement
 import kotlinx.coroutines.cancel
@@ -88,7 +90,20 @@ public class Session(
     private val releases = ConcurrentLinkedQueue<Pair<Long, Int>>()
     private val releaseScheduled = AtomicBoolean(false)
     private val running = ConcurrentHashMap<Long, RunningRequest>()
-    private val isReaderThread = ThreadLocal.withInitial { false }
+    private var handler: RequestHandler? = null
+
+    /**
+     * The reader's turn: even while it reads, odd while it handles the frame it read (serving a
+     * request inline, completing a reply). Whoever moves it from odd to even first decides: the
+     * reader, to read on, or [promoteReader], to hand reading to a fresh reader.
+     */
+    private val readerTurn = AtomicLong()
+
+    /** The turn the reader handles on this thread, or null when this thread is not the reader. */
+    private val readingTurn = ThreadLocal<Long?>()
+
+    /** Only the watchdog touches this: the odd turn it saw last tick. */
+    internal var turnSeenByWatchdog: Long = -1
 
     /** Completes when the session has closed, with the error pending calls saw. */
     public val closed: CompletableFuture<ExtraditeException> = CompletableFuture()
@@ -104,13 +119,9 @@ public class Session(
      */
     public fun start(handler: RequestHandler) {
         if (blocking != null) {
-            Thread({
-                try {
-                    while (true) dispatch(EnvelopeCodec.decode(blocking.receiveBlocking()), handler)
-                } catch (e: Throwable) {
-                    close(e)
-                }
-            }, "$name-reader").apply { isDaemon = true }.start()
+            this.handler = handler
+            ReaderWatchdog.watch(this)
+            Thread({ readLoop(blocking) }, "$name-reader").apply { isDaemon = true }.start()
             return
         }
         scope.launch(CoroutineName("extradite-writer")) {
@@ -205,9 +216,11 @@ public class Session(
      * [CancellationException] (the interrupt flag stays set).
      */
     public fun <T> callBlocking(send: (chain: Long) -> CompletableFuture<T>): T {
-        check(!isReaderThread.get()) {
-            "a blocking extradite call was made on the session's reader thread (from a future's completion handler?); " +
-                "use thenApplyAsync/thenAcceptAsync, or call from another thread"
+        // The reader itself is about to wait (a target serving inline calls back, a completion
+        // handler calls): someone else must read the reply.
+        readingTurn.get()?.let { turn ->
+            readingTurn.set(null)
+            promoteReader(turn)
         }
         val chain = currentChain.get() ?: newChain()
         val waiter = threadWaiter.get()
@@ -270,7 +283,11 @@ public class Session(
                 val waiter = waiters[envelope.chain]
                 val routed = waiter != null && waiter.offer(Runnable { serveInline(envelope, message.attachments, handler, running) })
                 if (!routed) {
-                    val job = scope.launch(handlerDispatcher + currentChain.asContextElement(envelope.chain) + running) {
+                    // On a blocking transport the reader runs the request itself until it first
+                    // suspends (most requests never do): no hand-off to another thread. A request
+                    // that runs long has its reader replaced (see ReaderWatchdog).
+                    val start = if (blocking != null) CoroutineStart.UNDISPATCHED else CoroutineStart.DEFAULT
+                    val job = scope.launch(handlerDispatcher + currentChain.asContextElement(envelope.chain) + running, start) {
                         send(serve(envelope, message.attachments, handler, running))
                     }
                     running.job = job
@@ -289,6 +306,44 @@ public class Session(
     }
 
     /**
+     * Reads and handles frames until the connection ends, or until this reader was replaced while
+     * it handled one (then its replacement reads on).
+     */
+    private fun readLoop(transport: BlockingFrameTransport) {
+        val handler = handler!!
+        try {
+            while (true) {
+                val message = EnvelopeCodec.decode(transport.receiveBlocking())
+                val turn = readerTurn.incrementAndGet()
+                ReaderWatchdog.handling()
+                readingTurn.set(turn)
+                try {
+                    dispatch(message, handler)
+                } finally {
+                    readingTurn.set(null)
+                }
+                if (!readerTurn.compareAndSet(turn, turn + 1)) return
+            }
+        } catch (e: Throwable) {
+            close(e)
+        }
+    }
+
+    /**
+     * Hands reading to a fresh reader when the reader is still handling [turn]: it blocks in a
+     * call of its own, or its request runs long. True when this call replaced it.
+     */
+    internal fun promoteReader(turn: Long): Boolean {
+        if (!readerTurn.compareAndSet(turn, turn + 1)) return false
+        val transport = blocking ?: return false
+        if (isOpen) handlerDispatcher.dispatch(EmptyCoroutineContext, Runnable { readLoop(transport) })
+        return true
+    }
+
+    /** The reader's current turn, for [ReaderWatchdog]: odd while it handles a frame. */
+    internal fun currentReaderTurn(): Long = readerTurn.get()
+
+    /**
      * Closes the session: fails every pending call with [describeClose] of [reason], cancels the
      * session's coroutines and closes the connection. Idempotent; the first reason wins.
      */
@@ -299,6 +354,7 @@ public class Session(
         transport.close()
         for (id in pending.keys.toList()) pending.remove(id)?.completeExceptionally(error)
         closed.complete(error)
+        ReaderWatchdog.unwatch(this)
         scope.cancel()
     }
 

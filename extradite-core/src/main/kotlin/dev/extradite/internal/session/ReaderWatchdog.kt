@@ -1,0 +1,82 @@
+@file:OptIn(InternalExtraditeApi::class)
+
+package dev.extradite.internal.session
+
+import dev.extradite.InternalExtraditeApi
+import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.TimeUnit
+import java.util.concurrent.locks.LockSupport
+
+/**
+ * Keeps every session's reader moving. A session's reader handles each frame on its own thread:
+ * it serves a request inline until the request first suspends, which saves a thread hop per
+ * call. A request that runs long (a blocking target, a slow computation) would hold up the
+ * frames behind it, cancels included; so once per tick the watchdog looks at each reader, and
+ * one still handling the frame it handled at the previous tick (between one and two ticks) is
+ * replaced by a fresh reader ([Session.promoteReader]).
+ *
+ * One daemon thread for the process. It ticks while frames are being handled, and parks for
+ * good after [IDLE_TICKS] ticks without any, until the next frame.
+ */
+internal object ReaderWatchdog {
+    private val TICK_NANOS = TimeUnit.MICROSECONDS.toNanos(1_000)
+    private const val IDLE_TICKS = 200
+
+    private val sessions = ConcurrentHashMap.newKeySet<Session>()
+
+    @Volatile
+    private var parked = false
+
+    @Volatile
+    private var handled = false
+
+    private val thread = Thread(::run, "extradite-reader-watchdog").apply {
+        isDaemon = true
+        start()
+    }
+
+    fun watch(session: Session) {
+        sessions += session
+    }
+
+    fun unwatch(session: Session) {
+        sessions -= session
+    }
+
+    /** Called by a reader about to handle a frame; wakes the watchdog when it has parked. */
+    fun handling() {
+        handled = true
+        if (parked) LockSupport.unpark(thread)
+    }
+
+    private fun run() {
+        var idleTicks = 0
+        while (true) {
+            var busy = false
+            for (session in sessions) {
+                val turn = session.currentReaderTurn()
+                if (turn % 2 == 1L) {
+                    busy = true
+                    if (turn == session.turnSeenByWatchdog) session.promoteReader(turn)
+                }
+                session.turnSeenByWatchdog = turn
+            }
+            if (handled || busy) {
+                handled = false
+                idleTicks = 0
+            } else {
+                idleTicks++
+            }
+            if (idleTicks < IDLE_TICKS) {
+                LockSupport.parkNanos(TICK_NANOS)
+                continue
+            }
+            // Park until a reader handles a frame. parked is set before handled is read again,
+            // and a reader sets handled before it reads parked: one of the two always sees the other.
+            parked = true
+            if (!handled) LockSupport.park()
+            parked = false
+            idleTicks = 0
+        }
+    }
+}
