@@ -1,5 +1,6 @@
 package dev.extradite.tests
 
+import io.kotest.assertions.nondeterministic.eventually
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 import kotlinx.coroutines.Dispatchers
@@ -7,6 +8,7 @@ import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.coroutineScope
 import java.util.concurrent.ConcurrentLinkedQueue
+import kotlin.time.Duration.Companion.seconds
 
 /** Many callers on one proxy at once; results never cross. */
 class ConcurrencySpec : FunSpec({
@@ -34,6 +36,17 @@ class ConcurrencySpec : FunSpec({
         }
         threads.forEach { it.join() }
         wrong.toList() shouldBe emptyList()
+    }
+
+    test("a long blocking call does not hold up the calls behind it, and is still cancelled") {
+        // The child's reader runs each request itself; one that runs long gets its reader replaced.
+        val blocked = sleepers.newInstance()
+        val long = blocked.callAsync("block", 60_000L)
+        blocked.callBlocking("awaitStarted", 30_000L) shouldBe true
+        repeat(20) { i -> sleeper.callBlocking("echo", i) shouldBe i }
+        long.isDone shouldBe false
+        long.cancel(true)
+        eventually(30.seconds) { blocked.getBlocking("outcome") shouldBe "interrupted" }
     }
 })
 

@@ -83,15 +83,28 @@ public abstract class Peer(public val side: Side, public val policies: PolicyRul
     override fun export(value: Any): WireValue.Ref {
         val id = exports.export(value)
         if (side == Side.CHILD) return WireValue.Ref(side, id, value.javaClass.name)
-        val interfaces = FunctionalInterfaces.allInterfaces(value.javaClass).filter { java.lang.reflect.Modifier.isPublic(it.modifiers) }
-        return WireValue.Ref(side, id, value.javaClass.name, interfaces.map { it.name }, FunctionalInterfaces.samNameOf(value.javaClass))
+        val shape = exportShapes.get(value.javaClass)
+        return WireValue.Ref(side, id, value.javaClass.name, shape.interfaces, shape.samName)
     }
 
-    override fun policyFor(value: Any): TransportPolicy = policies.trace(value, null).policy
+    override fun policyFor(value: Any): TransportPolicy = policies.policyOf(value)
 
     /** This side's codec, with [callPolicy] overriding the policy of every value when set. */
     public fun contextFor(callPolicy: TransportPolicy?): CodecContext =
         if (callPolicy == null) this else PolicyOverride(this, callPolicy)
+
+    /** What the child needs to build a proxy of a host object: its public interfaces and functional method. */
+    private class ExportShape(val interfaces: List<String>, val samName: String?)
+
+    private companion object {
+        /** Computed once per class: every callback export of a class carries the same shape. */
+        val exportShapes = object : ClassValue<ExportShape>() {
+            override fun computeValue(type: Class<*>): ExportShape = ExportShape(
+                FunctionalInterfaces.allInterfaces(type).filter { java.lang.reflect.Modifier.isPublic(it.modifiers) }.map { it.name },
+                FunctionalInterfaces.samNameOf(type),
+            )
+        }
+    }
 
     private class PolicyOverride(private val peer: Peer, private val policy: TransportPolicy) : CodecContext by peer {
         override fun policyFor(value: Any): TransportPolicy = policy

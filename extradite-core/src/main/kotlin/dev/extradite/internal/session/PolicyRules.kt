@@ -14,6 +14,9 @@ import dev.extradite.TransportPolicy
  */
 @InternalExtraditeApi
 public class PolicyRules(private val default: TransportPolicy, public val rules: Map<Class<*>, TransportPolicy>) {
+    /** The policy of [value] without a call override: [trace]'s result, without building the trace when no rule exists. */
+    public fun policyOf(value: Any): TransportPolicy = if (rules.isEmpty()) default else trace(value, null).policy
+
     public fun trace(value: Any?, callPolicy: TransportPolicy?): PolicyTrace {
         if (callPolicy != null) return PolicyTrace(callPolicy, PolicySource.CALL_OVERRIDE, null)
         if (value != null) {

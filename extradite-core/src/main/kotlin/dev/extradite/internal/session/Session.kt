@@ -111,6 +111,7 @@ public class Session(
     public val isOpen: Boolean get() = closeCause.get() == null
 
     private val blocking = transport as? BlockingFrameTransport
+    private val servesOnReader = blocking != null && side == Side.CHILD
 
     /**
      * Starts reading; the peer's requests go to [handler]. A [BlockingFrameTransport] is read by a
@@ -283,14 +284,16 @@ public class Session(
                 val waiter = waiters[envelope.chain]
                 val routed = waiter != null && waiter.offer(Runnable { serveInline(envelope, message.attachments, handler, running) })
                 if (!routed) {
-                    // On a blocking transport the reader runs the request itself until it first
-                    // suspends (most requests never do): no hand-off to another thread. A request
-                    // that runs long has its reader replaced (see ReaderWatchdog).
-                    val start = if (blocking != null) CoroutineStart.UNDISPATCHED else CoroutineStart.DEFAULT
+                    // In the child, on a blocking transport, the reader runs the request itself until
+                    // it first suspends (most requests never do): no hand-off to another thread. A
+                    // request that runs long has its reader replaced (see ReaderWatchdog). The host
+                    // hands requests to its pool: its callbacks are application code, which may
+                    // wait for a reply in ways (runBlocking, Future.get) the reader cannot see.
+                    val start = if (servesOnReader) CoroutineStart.UNDISPATCHED else CoroutineStart.DEFAULT
                     val job = scope.launch(handlerDispatcher + currentChain.asContextElement(envelope.chain) + running, start) {
                         send(serve(envelope, message.attachments, handler, running))
                     }
-                    running.job = job
+                    running.attach(job)
                     // A job cancelled before it started never runs serve(), which would forget it.
                     job.invokeOnCompletion { this.running.remove(envelope.id, running) }
                 }
@@ -398,7 +401,7 @@ public class Session(
 
         override val key: CoroutineContext.Key<*> get() = Key
 
-        var job: Job? = null
+        private var job: Job? = null
         private var thread: Thread? = null
         private var isCancelled = false
 
@@ -417,10 +420,24 @@ public class Session(
             if (wasCancelled) Thread.interrupted()
         }
 
+        /**
+         * The request's coroutine, known once its launch returns. The reader that launched it may
+         * have been replaced meanwhile, and its replacement may already have read a cancel: that
+         * cancel takes effect here.
+         */
+        fun attach(job: Job) {
+            val cancelled = synchronized(this) {
+                this.job = job
+                isCancelled
+            }
+            if (cancelled) job.cancel()
+        }
+
         fun cancel() {
-            synchronized(this) {
+            val job = synchronized(this) {
                 isCancelled = true
                 thread?.interrupt()
+                job
             }
             job?.cancel()
         }
