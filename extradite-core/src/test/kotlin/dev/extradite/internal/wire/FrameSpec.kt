@@ -54,6 +54,10 @@ class FrameSpec : FunSpec({
             WireValue.F32(Float.NaN), WireValue.F64(-0.0), WireValue.Chr('✓'), WireValue.Str("ünïcødé"),
             WireValue.PrimitiveArray(PrimitiveType.INT, 0), WireValue.PackedList(PrimitiveType.LONG, 1),
             WireValue.Ref(Side.HOST, 9, "com.acme.X", listOf("java.lang.Runnable"), "run"), WireValue.Ref(Side.CHILD, 1, "Y"),
+            WireValue.EnumOf("com.acme.Color", "RED"), WireValue.ListOf(emptyList()),
+            WireValue.MapOf(listOf(WireValue.Str("index"), WireValue.Str("scaled")), listOf(WireValue.I32(3), WireValue.F64(0.3))),
+            WireValue.SetOf(listOf(WireValue.ListOf(listOf(WireValue.I64(1), WireValue.Null)))),
+            WireValue.ObjectArray("java.lang.String", listOf(WireValue.Str("a"))), WireValue.RecordOf("com.acme.Range", listOf(WireValue.I32(1), WireValue.I32(2))),
         )
         val request = Envelope.Request(7, 3, Operation.Invoke(Receiver.Static("com.acme.Z"), "go", values, TransportPolicy.REFERENCE))
         val batch = Envelope.Request(9, 4, Operation.Batch(Receiver.Handle(2), "inc", listOf(listOf(WireValue.I32(1)), emptyList(), values)))
@@ -62,8 +66,29 @@ class FrameSpec : FunSpec({
             frame.kind shouldBe Frame.FRAME_KIND_COMPACT
             EnvelopeCodec.decode(Frame.parseBody(body(frame))).envelope shouldBe envelope
         }
-        // Anything else stays JSON.
-        EnvelopeCodec.encode(Message(Envelope.Response(1, WireValue.ListOf(listOf())))).kind shouldBe Frame.FRAME_KIND_ENVELOPE
+        // Anything else stays JSON: @Serializable values, and collections nested deeper than 64.
+        val serializable = WireValue.SerializableOf("com.acme.Point", kotlinx.serialization.json.JsonPrimitive(1))
+        EnvelopeCodec.encode(Message(Envelope.Response(1, WireValue.ListOf(listOf(serializable))))).kind shouldBe Frame.FRAME_KIND_ENVELOPE
+        val deep = (1..70).fold<Int, WireValue>(WireValue.Null) { inner, _ -> WireValue.ListOf(listOf(inner)) }
+        val deepFrame = EnvelopeCodec.encode(Message(Envelope.Response(1, deep)))
+        deepFrame.kind shouldBe Frame.FRAME_KIND_ENVELOPE
+    }
+
+    test("compact collections are validated: counts beyond the input, mismatched maps, nesting too deep") {
+        val list = CompactCodec.encode(Envelope.Response(8, WireValue.ListOf(listOf(WireValue.I32(1)))))!!
+        // 'R' id:i64 tag(13) count:i32 ...: claim a billion elements.
+        val lying = list.copyOf().also { ByteBuffer.wrap(it).putInt(10, 1_000_000_000) }
+        shouldThrow<ExtraditeProtocolError> { CompactCodec.decode(lying) }.message shouldContain "element count"
+        for (cut in 1 until list.size) shouldThrow<ExtraditeProtocolError> { CompactCodec.decode(list.copyOf(cut)) }
+        // A map whose key and value counts differ.
+        val map = CompactCodec.encode(Envelope.Response(8, WireValue.MapOf(listOf(WireValue.I32(1)), listOf(WireValue.I32(2)))))!!
+        val uneven = ByteBuffer.allocate(map.size + 1).put(map, 0, 10).putInt(1).put(map, 14, 5).putInt(0).array().copyOf(10 + 4 + 5 + 4)
+        shouldThrow<ExtraditeProtocolError> { CompactCodec.decode(uneven) }.message shouldContain "map of"
+        // Hostile nesting: 100 list headers in a row is refused, not a StackOverflowError.
+        val nested = ByteBuffer.allocate(9 + 100 * 5 + 1).put('R'.code.toByte()).putLong(8)
+        repeat(100) { nested.put(13).putInt(1) }
+        nested.put(0)
+        shouldThrow<ExtraditeProtocolError> { CompactCodec.decode(nested.array()) }.message shouldContain "nesting"
     }
 
     test("a truncated or corrupt compact envelope is a protocol error") {
