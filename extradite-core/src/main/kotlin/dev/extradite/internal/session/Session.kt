@@ -10,6 +10,7 @@ import dev.extradite.internal.transport.FrameTransport
 import dev.extradite.internal.wire.Envelope
 import dev.extradite.internal.wire.EnvelopeCodec
 import dev.extradite.internal.wire.ErrorEnvelope
+import dev.extradite.internal.wire.Frame
 import dev.extradite.internal.wire.Message
 import dev.extradite.internal.wire.Operation
 import dev.extradite.internal.wire.Side
@@ -164,7 +165,7 @@ public class Session(
         // Registered before the close check, so a close racing this call either sees the entry
         // and fails it, or has already set the cause we read here: no call is left hanging.
         val cause = closeCause.get()
-        if (cause != null || !write(frame.toBytes())) {
+        if (cause != null || !write(frame)) {
             pending.remove(id)
             future.completeExceptionally(cause ?: closeCause.get() ?: ExtraditeProtocolError("the session is closed"))
         }
@@ -189,12 +190,12 @@ public class Session(
             )
             frame = EnvelopeCodec.encode(Message(Envelope.Failure(id, error)))
         }
-        write(frame.toBytes())
+        write(frame)
     }
 
     /** Writes a frame on this thread (blocking transport) or hands it to the writer; false once closed. */
-    private fun write(frame: ByteArray): Boolean {
-        if (blocking == null) return outgoing.trySend(frame).isSuccess
+    private fun write(frame: Frame): Boolean {
+        if (blocking == null) return outgoing.trySend(frame.toBytes()).isSuccess
         if (!isOpen) return false
         return try {
             blocking.sendBlocking(frame)

@@ -22,6 +22,9 @@ public interface BlockingFrameTransport : FrameTransport {
     /** Writes one encoded frame; thread safe (one frame at a time, never interleaved). */
     public fun sendBlocking(frame: ByteArray)
 
+    /** Writes [frame] without first copying it into one array; otherwise as [sendBlocking]. */
+    public fun sendBlocking(frame: Frame): Unit = sendBlocking(frame.toBytes())
+
     /** Reads the next frame; called by one reader thread. Same errors as [receive]. */
     public fun receiveBlocking(): Frame
 }
@@ -56,18 +59,24 @@ public class SocketChannelTransport(private val channel: SocketChannel, private 
         writeSelector = Selector.open().also { channel.register(it, SelectionKey.OP_WRITE) }
     }
 
-    override fun sendBlocking(frame: ByteArray) {
+    override fun sendBlocking(frame: ByteArray): Unit = write(arrayOf(ByteBuffer.wrap(frame)))
+
+    override fun sendBlocking(frame: Frame): Unit = write(frame.toBuffers())
+
+    /** Writes [buffers] in order with gathering writes, waiting for the channel when it is full. */
+    private fun write(buffers: Array<ByteBuffer>) {
         // An interrupt must not make the selector spin; it is restored for the caller afterwards.
         var interrupted = false
         try {
             synchronized(writeLock) {
-                val buffer = ByteBuffer.wrap(frame)
-                while (buffer.hasRemaining()) {
-                    if (channel.write(buffer) == 0) {
+                var first = 0
+                while (first < buffers.size) {
+                    if (channel.write(buffers, first, buffers.size - first) == 0L) {
                         writeSelector.select()
                         writeSelector.selectedKeys().clear()
                         if (Thread.interrupted()) interrupted = true
                     }
+                    while (first < buffers.size && !buffers[first].hasRemaining()) first++
                 }
             }
         } catch (e: IOException) {
@@ -93,19 +102,35 @@ public class SocketChannelTransport(private val channel: SocketChannel, private 
                 "the peer announced a frame of $length bytes; frames must be between ${Frame.MIN_BODY_SIZE} and $maxFrameSize bytes (maxFrameSize)",
             )
         }
-        val body = ByteArray(length)
         try {
-            val buffered = minOf(readBuffer.remaining(), length)
-            readBuffer.get(body, 0, buffered)
-            if (buffered < length) {
-                // A large frame: read the rest straight into the body.
-                val rest = ByteBuffer.wrap(body, buffered, length - buffered)
-                while (rest.hasRemaining()) readSome(rest)
-            }
+            return Frame.read(length, source)
         } catch (e: IOException) {
             throw TransportClosedException("the peer closed the connection in the middle of a frame", e)
         }
-        return Frame.parseBody(body)
+    }
+
+    /** The fields of a frame, from the buffer, and large arrays straight from the channel into their own array. */
+    private val source = object : Frame.Source {
+        override fun byte(): Byte {
+            fill(1)
+            return readBuffer.get()
+        }
+
+        override fun int(): Int {
+            fill(4)
+            return readBuffer.int
+        }
+
+        override fun bytes(count: Int): ByteArray {
+            val bytes = ByteArray(count)
+            val buffered = minOf(readBuffer.remaining(), count)
+            readBuffer.get(bytes, 0, buffered)
+            if (buffered < count) {
+                val rest = ByteBuffer.wrap(bytes, buffered, count - buffered)
+                while (rest.hasRemaining()) readSome(rest)
+            }
+            return bytes
+        }
     }
 
     /** Ensures [count] bytes are buffered. */

@@ -54,25 +54,72 @@ public class Frame(
          * against the bytes actually present: the peer's bytes are hostile until checked.
          */
         public fun parseBody(body: ByteArray): Frame {
-            fun violation(what: String): Nothing = throw ExtraditeProtocolError("malformed frame from the peer: $what")
-            if (body.size < MIN_BODY_SIZE) violation("body of ${body.size} bytes is shorter than the $MIN_BODY_SIZE-byte minimum")
             val buffer = ByteBuffer.wrap(body)
-            val kind = buffer.get()
+            return read(body.size, object : Source {
+                override fun byte(): Byte = buffer.get()
+                override fun int(): Int = buffer.int
+                override fun bytes(count: Int): ByteArray = ByteArray(count).also { buffer.get(it) }
+            })
+        }
+
+        /**
+         * Reads a frame body of [length] bytes (already checked against the maximum frame size)
+         * from [source], validating each length before anything is allocated for it. A transport
+         * reads the envelope and every attachment straight into its own array this way, with no
+         * copy of the whole body.
+         */
+        public fun read(length: Int, source: Source): Frame {
+            fun violation(what: String): Nothing = throw ExtraditeProtocolError("malformed frame from the peer: $what")
+            if (length < MIN_BODY_SIZE) violation("body of $length bytes is shorter than the $MIN_BODY_SIZE-byte minimum")
+            val kind = source.byte()
             if (kind != FRAME_KIND_ENVELOPE && kind != FRAME_KIND_COMPACT) violation("unknown frame kind $kind")
-            val envelopeLength = buffer.int
-            if (envelopeLength < 0 || envelopeLength > buffer.remaining() - 4) violation("envelope length $envelopeLength exceeds the frame")
-            val envelope = ByteArray(envelopeLength).also { buffer.get(it) }
-            val count = buffer.int
-            if (count < 0 || count.toLong() * 4 > buffer.remaining()) violation("attachment count $count exceeds the frame")
-            val lengths = IntArray(count) { buffer.int }
+            val envelopeLength = source.int()
+            var remaining = length - 5L
+            if (envelopeLength < 0 || envelopeLength > remaining - 4) violation("envelope length $envelopeLength exceeds the frame")
+            val envelope = source.bytes(envelopeLength)
+            remaining -= envelopeLength.toLong() + 4
+            val count = source.int()
+            if (count < 0 || count.toLong() * 4 > remaining) violation("attachment count $count exceeds the frame")
+            remaining -= 4L * count
+            val lengths = IntArray(count) { source.int() }
             var total = 0L
-            for (length in lengths) {
-                if (length < 0) violation("negative attachment length $length")
-                total += length
+            for (attachmentLength in lengths) {
+                if (attachmentLength < 0) violation("negative attachment length $attachmentLength")
+                total += attachmentLength
             }
-            if (total != buffer.remaining().toLong()) violation("attachments declare $total bytes but ${buffer.remaining()} follow")
-            val attachments = lengths.map { ByteArray(it).also { bytes -> buffer.get(bytes) } }
+            if (total != remaining) violation("attachments declare $total bytes but $remaining follow")
+            val attachments = lengths.map(source::bytes)
             return Frame(envelope, attachments, kind)
         }
+    }
+
+    /** Where [read] takes a frame's fields from, in order; big-endian. */
+    public interface Source {
+        /** The next byte. */
+        public fun byte(): Byte
+
+        /** The next four bytes as a big-endian int. */
+        public fun int(): Int
+
+        /** The next [count] bytes, in a new array of exactly that size. */
+        public fun bytes(count: Int): ByteArray
+    }
+
+    /**
+     * The frame as buffers for one gathering write: the length prefix, header and envelope in one
+     * small buffer, then each attachment as it is, never copied into a frame-sized array.
+     */
+    public fun toBuffers(): Array<ByteBuffer> {
+        val body = bodySize
+        check(body <= Int.MAX_VALUE - 4) { "frame of $body bytes cannot be encoded" }
+        val head = ByteBuffer.allocate(4 + 1 + 4 + envelope.size + 4 + 4 * attachments.size)
+        head.putInt(body.toInt())
+        head.put(kind)
+        head.putInt(envelope.size)
+        head.put(envelope)
+        head.putInt(attachments.size)
+        for (attachment in attachments) head.putInt(attachment.size)
+        head.flip()
+        return Array(1 + attachments.size) { if (it == 0) head else ByteBuffer.wrap(attachments[it - 1]) }
     }
 }

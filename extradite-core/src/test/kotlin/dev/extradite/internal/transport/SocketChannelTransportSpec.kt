@@ -1,0 +1,88 @@
+@file:OptIn(InternalExtraditeApi::class)
+
+package dev.extradite.internal.transport
+
+import dev.extradite.ExtraditeProtocolError
+import dev.extradite.InternalExtraditeApi
+import dev.extradite.internal.wire.Frame
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+import java.net.StandardProtocolFamily
+import java.net.UnixDomainSocketAddress
+import java.nio.ByteBuffer
+import java.nio.channels.ServerSocketChannel
+import java.nio.channels.SocketChannel
+import java.nio.file.Files
+import kotlin.random.Random
+
+/** Frames over a real Unix socket: gathered writes, reads straight into attachment arrays, hostile lengths refused. */
+class SocketChannelTransportSpec : FunSpec({
+    /** A connected pair: a transport to test, and the raw channel of its peer. */
+    fun pair(maxFrameSize: Int = 8 shl 20): Pair<SocketChannelTransport, SocketChannel> {
+        val directory = Files.createTempDirectory("transport")
+        val address = UnixDomainSocketAddress.of(directory.resolve("s"))
+        ServerSocketChannel.open(StandardProtocolFamily.UNIX).use { server ->
+            server.bind(address)
+            val peer = SocketChannel.open(address)
+            val accepted = server.accept()
+            Files.deleteIfExists(directory.resolve("s"))
+            Files.delete(directory)
+            return SocketChannelTransport(accepted, maxFrameSize) to peer
+        }
+    }
+
+    test("frames with attachments larger than the read buffer cross whole, also when written a few bytes at a time") {
+        val (transport, peer) = pair()
+        val big = Random(7).nextBytes(1 shl 20)
+        val frames = listOf(
+            Frame("{}".encodeToByteArray()),
+            Frame("x".encodeToByteArray(), listOf(byteArrayOf(1, 2, 3), ByteArray(0), big), Frame.FRAME_KIND_COMPACT),
+        )
+        val bytes = frames.flatMap { it.toBytes().toList() }.toByteArray()
+        val writer = Thread {
+            var offset = 0
+            while (offset < bytes.size) {
+                val size = if (offset < 200) 3 else 70_001
+                peer.write(ByteBuffer.wrap(bytes, offset, minOf(size, bytes.size - offset)))
+                offset += size
+            }
+        }.also { it.start() }
+        for (expected in frames) {
+            val received = transport.receiveBlocking()
+            received.kind shouldBe expected.kind
+            received.envelope.toList() shouldBe expected.envelope.toList()
+            received.attachments.map { it.toList() } shouldBe expected.attachments.map { it.toList() }
+        }
+        writer.join()
+        transport.close()
+        peer.close()
+    }
+
+    test("a gathered write of a frame arrives as the same bytes toBytes() gives") {
+        val (transport, peer) = pair()
+        val frame = Frame("env".encodeToByteArray(), listOf(Random(3).nextBytes(300_000), byteArrayOf(9)))
+        val expected = frame.toBytes()
+        val received = ByteBuffer.allocate(expected.size)
+        val reader = Thread { while (received.hasRemaining()) peer.read(received) }.also { it.start() }
+        transport.sendBlocking(frame)
+        reader.join()
+        received.array().toList() shouldBe expected.toList()
+        transport.close()
+        peer.close()
+    }
+
+    test("announced lengths are checked before anything is allocated for them") {
+        val (transport, peer) = pair(maxFrameSize = 1 shl 20)
+        // A body of 64 bytes whose one attachment claims 2 GiB.
+        val body = ByteBuffer.allocate(4 + 64).putInt(64).put(Frame.FRAME_KIND_ENVELOPE).putInt(0).putInt(1).putInt(Int.MAX_VALUE)
+        peer.write(body.array().let { ByteBuffer.wrap(it) })
+        shouldThrow<ExtraditeProtocolError> { transport.receiveBlocking() }.message shouldContain "attachments declare"
+        val (second, secondPeer) = pair(maxFrameSize = 1 shl 20)
+        secondPeer.write(ByteBuffer.allocate(4).putInt(Int.MAX_VALUE).flip())
+        shouldThrow<ExtraditeProtocolError> { second.receiveBlocking() }.message shouldContain "maxFrameSize"
+        listOf(transport, second).forEach { it.close() }
+        listOf(peer, secondPeer).forEach { it.close() }
+    }
+})
