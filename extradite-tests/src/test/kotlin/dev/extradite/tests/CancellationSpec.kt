@@ -60,4 +60,28 @@ class CancellationSpec : FunSpec({
         (failure.get() is java.util.concurrent.CancellationException) shouldBe true
         eventually(10.seconds) { sleeper.get("outcome") shouldBe "interrupted" }
     }
+
+    test("cancelling a call whose target waits on a host callback cancels both, and the session goes on") {
+        Fixtures.open("com.acme.heavy.Callbacks").use { callbacksClass ->
+            val callbacks = callbacksClass.newInstance()
+            val started = java.util.concurrent.CountDownLatch(1)
+            val hostOutcome = CompletableFuture<String>()
+            val slow = Runnable {
+                started.countDown()
+                try {
+                    Thread.sleep(120_000)
+                    hostOutcome.complete("finished")
+                } catch (e: InterruptedException) {
+                    hostOutcome.complete("interrupted")
+                }
+            }
+            // The child's target calls back and waits: its thread reads the connection meanwhile.
+            val call = callbacks.callAsync("describeFailure", slow)
+            started.await(30, java.util.concurrent.TimeUnit.SECONDS) shouldBe true
+            call.cancel(true)
+            // The child sees its call cancelled and cancels its own callback: the host's thread is interrupted.
+            hostOutcome.get(30, java.util.concurrent.TimeUnit.SECONDS) shouldBe "interrupted"
+            callbacks.callBlocking("echo", 5) shouldBe 5
+        }
+    }
 })

@@ -42,6 +42,14 @@ internal class ChainWaiter {
         return leftovers.filter { it !== WAKE }
     }
 
+    /** Runs the tasks queued so far on this thread, without waiting for more. */
+    fun runQueued() {
+        while (true) {
+            val task = tasks.poll() ?: return
+            if (task !== WAKE) task.run()
+        }
+    }
+
     fun wake() {
         tasks.add(WAKE)
     }

@@ -32,6 +32,8 @@ internal object ReaderWatchdog {
 
     private val thread = Thread(::run, "extradite-reader-watchdog").apply {
         isDaemon = true
+        // Created by whichever session came first: keep none of its context alive.
+        contextClassLoader = null
         start()
     }
 
@@ -57,7 +59,8 @@ internal object ReaderWatchdog {
                 val turn = session.currentReaderTurn()
                 if (turn % 2 == 1L) {
                     busy = true
-                    if (turn == session.turnSeenByWatchdog) session.promoteReader(turn)
+                    // promoteReader closes its session itself when it cannot start a reader.
+                    if (turn == session.turnSeenByWatchdog) runCatching { session.promoteReader(turn) }
                 }
                 session.turnSeenByWatchdog = turn
             }

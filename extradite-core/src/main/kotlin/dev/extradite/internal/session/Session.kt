@@ -123,6 +123,7 @@ public class Session(
         if (blocking != null) {
             this.handler = handler
             ReaderWatchdog.watch(this)
+            if (!isOpen) ReaderWatchdog.unwatch(this)
             Thread({ readLoop(blocking) }, "$name-reader").apply { isDaemon = true }.start()
             return
         }
@@ -218,12 +219,15 @@ public class Session(
      * [CancellationException] (the interrupt flag stays set).
      */
     public fun <T> callBlocking(send: (chain: Long) -> CompletableFuture<T>): T {
-        // The reader itself is about to wait (a target serving inline calls back, a completion
-        // handler calls): someone else must read the reply.
-        readingTurn.get()?.let { turn ->
+        // The socket transport's reader itself is about to wait. In the child (a target served on
+        // the reader calls back) it reads its reply itself; on the host (a completion handler on
+        // the reader) it hands reading to a fresh reader.
+        val handlingTurn = readingTurn.get()
+        if (handlingTurn != null && !servesOnReader) {
             readingTurn.set(null)
-            promoteReader(turn)
+            promoteReader(handlingTurn)
         }
+        val readsInPlace = handlingTurn != null && servesOnReader
         val chain = currentChain.get() ?: newChain()
         val waiter = threadWaiter.get()
         val registered = waiters.putIfAbsent(chain, waiter) == null
@@ -235,6 +239,7 @@ public class Session(
             val sent = send(chain)
             future = sent
             sent.whenComplete { _, _ -> waiter.wake() }
+            if (readsInPlace) readInPlace(sent, waiter, handlingTurn!!)
             waiter.serveUntil { sent.isDone }
         } catch (e: InterruptedException) {
             Thread.currentThread().interrupt()
@@ -275,13 +280,22 @@ public class Session(
         }
     }
 
-    private fun dispatch(message: Message, handler: RequestHandler) {
+    /** A [RunningRequest] for [message] when it is a request, entered in [running] before it is dispatched. */
+    private fun registerRunning(message: Message): RunningRequest? {
+        val request = message.envelope as? Envelope.Request ?: return null
+        return RunningRequest().also { running[request.id] = it }
+    }
+
+    /**
+     * Routes one message; a request's [RunningRequest] may be [registered] already. [nested]: read
+     * by a thread waiting in a call of its own, which must not run other chains' requests itself.
+     */
+    private fun dispatch(message: Message, handler: RequestHandler, registered: RunningRequest? = null, nested: Boolean = false) {
         when (val envelope = message.envelope) {
             is Envelope.Response -> pending.remove(envelope.id)?.complete(message)
             is Envelope.Failure -> pending.remove(envelope.id)?.complete(message)
             is Envelope.Request -> {
-                val running = RunningRequest()
-                this.running[envelope.id] = running
+                val running = registered ?: RunningRequest().also { this.running[envelope.id] = it }
                 val waiter = waiters[envelope.chain]
                 val routed = waiter != null && waiter.offer(Runnable { serveInline(envelope, message.attachments, handler, running) })
                 if (!routed) {
@@ -290,7 +304,7 @@ public class Session(
                     // request that runs long has its reader replaced (see ReaderWatchdog). The host
                     // hands requests to its pool: its callbacks are application code, which may
                     // wait for a reply in ways (runBlocking, Future.get) the reader cannot see.
-                    val start = if (servesOnReader) CoroutineStart.UNDISPATCHED else CoroutineStart.DEFAULT
+                    val start = if (servesOnReader && !nested) CoroutineStart.UNDISPATCHED else CoroutineStart.DEFAULT
                     val job = scope.launch(handlerDispatcher + currentChain.asContextElement(envelope.chain) + running, start) {
                         send(serve(envelope, message.attachments, handler, running))
                     }
@@ -318,18 +332,66 @@ public class Session(
         try {
             while (true) {
                 val message = EnvelopeCodec.decode(transport.receiveBlocking())
+                // A request is registered while this reader still reads (its turn even, so it
+                // cannot be replaced yet): a cancel read by a replacement always finds it.
+                val registered = registerRunning(message)
+                // An interrupt left by the last request's own code must not reach the next one.
+                Thread.interrupted()
                 val turn = readerTurn.incrementAndGet()
                 ReaderWatchdog.handling()
                 readingTurn.set(turn)
-                try {
-                    dispatch(message, handler)
+                // The turn may move on while the frame is handled: a request served here that
+                // calls back reads the frames of its call in place (readInPlace).
+                val handled = try {
+                    dispatch(message, handler, registered)
+                    readingTurn.get()
                 } finally {
                     readingTurn.set(null)
                 }
-                if (!readerTurn.compareAndSet(turn, turn + 1)) return
+                if (handled == null || !readerTurn.compareAndSet(handled, handled + 1)) return
             }
         } catch (e: Throwable) {
             close(e)
+        }
+    }
+
+    /**
+     * The child's reader, handling [handlingTurn], has made a call of its own (its target calls
+     * back): it reads on itself until [reply] is done, with no hand-off. It runs the nested
+     * requests of its chain as they arrive (they may call back and read in place in turn) and
+     * sends every other request to the pool. Returns early, leaving the rest to
+     * [ChainWaiter.serveUntil], when the watchdog replaced it (a nested request ran long) or the
+     * connection ended; throws InterruptedException when its own request was cancelled.
+     */
+    private fun readInPlace(reply: CompletableFuture<*>, waiter: ChainWaiter, handlingTurn: Long) {
+        val transport = blocking ?: return
+        val handler = handler ?: return
+        var turn = handlingTurn
+        while (!reply.isDone) {
+            if (!readerTurn.compareAndSet(turn, turn + 1)) {
+                readingTurn.set(null)
+                return
+            }
+            val message = try {
+                EnvelopeCodec.decode(transport.receiveBlocking())
+            } catch (e: Throwable) {
+                readingTurn.set(null)
+                close(e)
+                return
+            }
+            val registered = registerRunning(message)
+            turn = readerTurn.incrementAndGet()
+            ReaderWatchdog.handling()
+            readingTurn.set(turn)
+            try {
+                dispatch(message, handler, registered, nested = true)
+            } catch (e: Throwable) {
+                close(e)
+            }
+            waiter.runQueued()
+            // A nested request's callback may itself have read on and left a later turn.
+            turn = readingTurn.get() ?: return
+            if (Thread.interrupted()) throw InterruptedException("the call was cancelled")
         }
     }
 
@@ -340,7 +402,12 @@ public class Session(
     internal fun promoteReader(turn: Long): Boolean {
         if (!readerTurn.compareAndSet(turn, turn + 1)) return false
         val transport = blocking ?: return false
-        if (isOpen) handlerDispatcher.dispatch(EmptyCoroutineContext, Runnable { readLoop(transport) })
+        try {
+            if (isOpen) handlerDispatcher.dispatch(EmptyCoroutineContext, Runnable { readLoop(transport) })
+        } catch (e: Throwable) {
+            // No reader could be started (no thread left?): nobody would read, so end the session.
+            close(e)
+        }
         return true
     }
 
@@ -354,11 +421,11 @@ public class Session(
     public fun close(reason: Throwable) {
         val error = if (reason is ExtraditeException && reason !is ExtraditeProtocolError) reason else describeClose(reason)
         if (!closeCause.compareAndSet(null, error)) return
+        ReaderWatchdog.unwatch(this)
         outgoing.close()
         transport.close()
         for (id in pending.keys.toList()) pending.remove(id)?.completeExceptionally(error)
         closed.complete(error)
-        ReaderWatchdog.unwatch(this)
         scope.cancel()
     }
 
@@ -414,7 +481,8 @@ public class Session(
 
         override fun restoreThreadContext(context: CoroutineContext, oldState: Unit) {
             val wasCancelled = synchronized(this) {
-                thread = null
+                // A suspended request may already run on another thread: forget only this one.
+                if (thread === Thread.currentThread()) thread = null
                 isCancelled
             }
             // An interrupt aimed at this request must not leak into the next task of this thread.

@@ -46,7 +46,7 @@ public interface BlockingFrameTransport : FrameTransport {
 public class SocketChannelTransport(private val channel: SocketChannel, private val maxFrameSize: Int) : BlockingFrameTransport {
     private val readSelector: Selector
     private val writeSelector: Selector
-    private val readBuffer: ByteBuffer = ByteBuffer.allocateDirect(64 * 1024).flip()
+    private val readBuffer: ByteBuffer = ByteBuffer.allocateDirect(READ_BUFFER_BYTES).flip()
     private val writeLock = Any()
 
     init {
@@ -122,6 +122,11 @@ public class SocketChannelTransport(private val channel: SocketChannel, private 
         }
 
         override fun bytes(count: Int): ByteArray {
+            if (count <= DIRECT_READ_BYTES) {
+                // Small: through the buffer, many fields per system call.
+                fill(count)
+                return ByteArray(count).also { readBuffer.get(it) }
+            }
             val bytes = ByteArray(count)
             val buffered = minOf(readBuffer.remaining(), count)
             readBuffer.get(bytes, 0, buffered)
@@ -146,22 +151,33 @@ public class SocketChannelTransport(private val channel: SocketChannel, private 
 
     /** Reads at least one byte into [target], waiting for the channel when it has none. */
     private fun readSome(target: ByteBuffer) {
-        while (true) {
-            val n = channel.read(target)
-            if (n > 0) return
-            if (n < 0) throw EOFException("end of stream")
-            try {
-                readSelector.select()
-                readSelector.selectedKeys().clear()
-            } catch (_: ClosedSelectorException) {
-                throw EOFException("closed")
+        // An interrupt would make select() return at once, spinning: keep it aside while waiting.
+        var interrupted = false
+        try {
+            while (true) {
+                val n = channel.read(target)
+                if (n > 0) return
+                if (n < 0) throw EOFException("end of stream")
+                try {
+                    readSelector.select()
+                    readSelector.selectedKeys().clear()
+                } catch (_: ClosedSelectorException) {
+                    throw EOFException("closed")
+                }
+                if (Thread.interrupted()) interrupted = true
+                if (!channel.isOpen) throw EOFException("closed")
             }
-            if (!channel.isOpen) throw EOFException("closed")
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt()
         }
     }
 
     private companion object {
         const val SOCKET_BUFFER_BYTES = 4 * 1024 * 1024
+        const val READ_BUFFER_BYTES = 64 * 1024
+
+        /** Arrays larger than this are read straight into place; smaller ones through the read buffer. */
+        const val DIRECT_READ_BYTES = READ_BUFFER_BYTES / 2
     }
 
     override suspend fun send(frame: ByteArray): Unit = sendBlocking(frame)
