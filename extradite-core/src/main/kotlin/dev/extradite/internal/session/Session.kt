@@ -368,6 +368,9 @@ public class Session(
         val handler = handler ?: return
         var turn = handlingTurn
         while (!reply.isDone) {
+            // An interrupt (a cancel of the request this thread serves, or the caller's own) ends
+            // the wait before anything more is read; a reply already in is kept.
+            if (Thread.interrupted()) throw InterruptedException("the call was cancelled")
             if (!readerTurn.compareAndSet(turn, turn + 1)) {
                 readingTurn.set(null)
                 return
@@ -391,7 +394,6 @@ public class Session(
             waiter.runQueued()
             // A nested request's callback may itself have read on and left a later turn.
             turn = readingTurn.get() ?: return
-            if (Thread.interrupted()) throw InterruptedException("the call was cancelled")
         }
     }
 
@@ -446,8 +448,10 @@ public class Session(
             send(runBlocking(running) { serve(request, attachments, handler, running) })
         } catch (e: InterruptedException) {
             // The request was cancelled while its event loop waited: answer it, and keep the
-            // interrupt from reaching the call this thread is blocked in.
+            // interrupt from reaching the call this thread is blocked in, unless it was meant for
+            // that call (a cancel of the outer request, read while this one ran).
             Thread.interrupted()
+            if (!running.isCancelled()) Thread.currentThread().interrupt()
             this.running.remove(request.id, running)
             send(failureOf(request.id, CancellationException("cancelled by the peer")))
         } finally {
@@ -501,6 +505,9 @@ public class Session(
             }
             if (cancelled) job.cancel()
         }
+
+        @Synchronized
+        fun isCancelled(): Boolean = isCancelled
 
         fun cancel() {
             val job = synchronized(this) {
