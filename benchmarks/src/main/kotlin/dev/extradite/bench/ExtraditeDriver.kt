@@ -16,7 +16,7 @@ class ExtraditeDriver(private val workloadJar: Path) : WorkloadDriver {
 
     private fun open(shareKey: String? = null): RemoteClass = extradite(TARGET) {
         classpath(workloadJar)
-        System.getProperty("exp.childArgs")?.let { jvmArgs(*it.split(" ").toTypedArray()) }
+        System.getProperty("bench.childJvmArgs")?.let { jvmArgs(*it.split(" ").toTypedArray()) }
         if (shareKey != null) {
             shareKey(shareKey)
             keepAlive(Duration.ofMinutes(5))

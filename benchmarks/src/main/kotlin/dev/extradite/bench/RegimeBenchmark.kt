@@ -100,6 +100,7 @@ private fun runInFreshJvm(regime: Regime, mode: String, options: Options): Doubl
     val classpath = System.getProperty("java.class.path") + if (mode == "direct") File.pathSeparator + options.workloadJar else ""
     val command = buildList {
         add(java)
+        System.getProperty("bench.childJvmArgs")?.let { add("-Dbench.childJvmArgs=$it") }
         add("-cp")
         add(classpath)
         add("dev.extradite.bench.RegimeBenchmarkKt")
