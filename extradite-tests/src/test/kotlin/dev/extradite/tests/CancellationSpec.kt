@@ -61,6 +61,28 @@ class CancellationSpec : FunSpec({
         eventually(10.seconds) { sleeper.get("outcome") shouldBe "interrupted" }
     }
 
+    test("interrupting a thread that reads its own reply (nobody else reading) cancels the remote call") {
+        val sleeper = sleepers.newInstance()
+        val failure = CompletableFuture<Throwable?>()
+        val firstCallDone = java.util.concurrent.CountDownLatch(1)
+        val caller = Thread {
+            // After a first call nothing is pending and nobody reads: the next call reads its own reply.
+            sleeper.callBlocking("echo", 1)
+            firstCallDone.countDown()
+            failure.complete(runCatching { sleeper.callBlocking("block", 120_000L) }.exceptionOrNull())
+        }
+        caller.start()
+        firstCallDone.await(30, java.util.concurrent.TimeUnit.SECONDS) shouldBe true
+        // Orchestration only: let the caller send its call and start reading before this thread
+        // calls too (the test passes either way; this makes it take the in-place path).
+        Thread.sleep(100)
+        sleeper.callBlocking("awaitStarted", 30_000L) shouldBe true
+        caller.interrupt()
+        (failure.get(30, java.util.concurrent.TimeUnit.SECONDS) is java.util.concurrent.CancellationException) shouldBe true
+        eventually(10.seconds) { sleeper.get("outcome") shouldBe "interrupted" }
+        sleeper.callBlocking("echo", 2) shouldBe 2
+    }
+
     test("cancelling a call whose target waits on a host callback cancels both, and the session goes on") {
         Fixtures.open("com.acme.heavy.Callbacks").use { callbacksClass ->
             val callbacks = callbacksClass.newInstance()

@@ -103,6 +103,26 @@ public class Session(
     /** The turn the reader handles on this thread, or null when this thread is not the reader. */
     private val readingTurn = ThreadLocal<Long?>()
 
+    /**
+     * On the host, the odd turn the last reader left when it stopped reading because nothing was
+     * pending: the next blocking caller takes it and reads its own reply; a non-blocking call, or
+     * the watchdog after a tick, starts a reader instead.
+     */
+    private val idleTurnMax = java.util.concurrent.atomic.AtomicLong(-1)
+
+    /** Turns only grow: a reader that stopped late never hides a later idle turn. */
+    private var idleTurn: Long
+        get() = idleTurnMax.get()
+        set(value) {
+            idleTurnMax.accumulateAndGet(value, ::maxOf)
+        }
+
+    /** True on a thread while it sends the request of a blocking call. */
+    private val blockingSend = ThreadLocal.withInitial { false }
+
+    /** Requests whose caller waits on its thread (in [callBlocking]) for the reply. */
+    private val blockingRequests = ConcurrentHashMap.newKeySet<Long>()
+
     /** Only the watchdog touches this: the odd turn it saw last tick. */
     internal var turnSeenByWatchdog: Long = -1
 
@@ -158,6 +178,10 @@ public class Session(
         }
         val future = CompletableFuture<Message>()
         pending[id] = future
+        if (blockingSend.get()) {
+            blockingRequests += id
+            future.whenComplete { _, _ -> blockingRequests -= id }
+        }
         // A caller that gives up (a cancelled coroutine, a cancelled future, an interrupted
         // thread) cancels the remote work too.
         future.whenComplete { _, error ->
@@ -169,6 +193,12 @@ public class Session(
         if (cause != null || !write(frame)) {
             pending.remove(id)
             future.completeExceptionally(cause ?: closeCause.get() ?: ExtraditeProtocolError("the session is closed"))
+        } else if (!blockingSend.get()) {
+            // Nobody waits on a thread for this reply: make sure a reader is reading.
+            val turn = readerTurn.get()
+            // Also when this very thread is the reader: it may wait for this reply in a way
+            // (Future.get, runBlocking) that reads nothing.
+            if (!servesOnReader && (turn == idleTurn || readingTurn.get() == turn)) promoteReader(turn)
         }
         return future
     }
@@ -219,15 +249,10 @@ public class Session(
      * [CancellationException] (the interrupt flag stays set).
      */
     public fun <T> callBlocking(send: (chain: Long) -> CompletableFuture<T>): T {
-        // The socket transport's reader itself is about to wait. In the child (a target served on
-        // the reader calls back) it reads its reply itself; on the host (a completion handler on
-        // the reader) it hands reading to a fresh reader.
+        // On the socket transport a caller reads its own reply when it can, with no hand-off:
+        // the reader itself (a target served on the child's reader calls back; a completion
+        // handler on the host's reader calls), or, on the host, any caller while nobody reads.
         val handlingTurn = readingTurn.get()
-        if (handlingTurn != null && !servesOnReader) {
-            readingTurn.set(null)
-            promoteReader(handlingTurn)
-        }
-        val readsInPlace = handlingTurn != null && servesOnReader
         val chain = currentChain.get() ?: newChain()
         val waiter = threadWaiter.get()
         val registered = waiters.putIfAbsent(chain, waiter) == null
@@ -236,10 +261,17 @@ public class Session(
         currentChain.set(chain)
         var future: CompletableFuture<T>? = null
         try {
-            val sent = send(chain)
+            val wasBlockingSend = blockingSend.get()
+            blockingSend.set(true)
+            val sent = try {
+                send(chain)
+            } finally {
+                blockingSend.set(wasBlockingSend)
+            }
             future = sent
             sent.whenComplete { _, _ -> waiter.wake() }
-            if (readsInPlace) readInPlace(sent, waiter, handlingTurn!!)
+            val turn = handlingTurn ?: readerTurn.get().takeIf { !servesOnReader && blocking != null && it == idleTurn }
+            if (turn != null) readOwnReply(sent, waiter, turn, isReader = handlingTurn != null)
             waiter.serveUntil { sent.isDone }
         } catch (e: InterruptedException) {
             Thread.currentThread().interrupt()
@@ -335,6 +367,7 @@ public class Session(
                 // A request is registered while this reader still reads (its turn even, so it
                 // cannot be replaced yet): a cancel read by a replacement always finds it.
                 val registered = registerRunning(message)
+                val replyToBlockedCaller = replyId(message)?.let { blockingRequests.remove(it) } ?: false
                 // An interrupt left by the last request's own code must not reach the next one.
                 Thread.interrupted()
                 val turn = readerTurn.incrementAndGet()
@@ -348,7 +381,16 @@ public class Session(
                 } finally {
                     readingTurn.set(null)
                 }
-                if (handled == null || !readerTurn.compareAndSet(handled, handled + 1)) return
+                if (handled == null) return
+                if (!servesOnReader && replyToBlockedCaller && pending.isEmpty()) {
+                    // The host: the caller just woken will most likely call again; let it read
+                    // its own reply then (see callBlocking), rather than waking it from here.
+                    idleTurn = handled
+                    // A call sent meanwhile either saw idleTurn (and takes the turn) or is seen
+                    // here (and this reader reads on, unless its caller took the turn first).
+                    if (pending.isEmpty()) return
+                }
+                if (!readerTurn.compareAndSet(handled, handled + 1)) return
             }
         } catch (e: Throwable) {
             close(e)
@@ -363,26 +405,68 @@ public class Session(
      * [ChainWaiter.serveUntil], when the watchdog replaced it (a nested request ran long) or the
      * connection ended; throws InterruptedException when its own request was cancelled.
      */
-    private fun readInPlace(reply: CompletableFuture<*>, waiter: ChainWaiter, handlingTurn: Long) {
-        val transport = blocking ?: return
-        val handler = handler ?: return
+    private fun readOwnReply(reply: CompletableFuture<*>, waiter: ChainWaiter, turn: Long, isReader: Boolean) {
+        if (!isReader) readingTurn.set(turn)
+        val last = try {
+            readInPlace(reply, waiter, turn)
+        } catch (e: Throwable) {
+            // Leaving abnormally while holding the turn: a fresh reader reads on.
+            if (!isReader) readingTurn.get()?.let { held ->
+                readingTurn.set(null)
+                promoteReader(held)
+            }
+            throw e
+        } ?: return
+        if (!reply.isDone) return
+        if (pending.isNotEmpty()) {
+            // Other calls wait for replies: a reader must read on while this thread goes on.
+            readingTurn.set(null)
+            promoteReader(last)
+        } else if (!isReader) {
+            // A caller on the host, not a reader: nothing pending, nobody reads; the next caller
+            // takes the turn (or a non-blocking call or the watchdog starts a reader).
+            readingTurn.set(null)
+            idleTurn = last
+            if (pending.isNotEmpty()) promoteReader(last)
+        }
+    }
+
+    /**
+     * Reads as the reader, from the odd [handlingTurn], until [reply] is done; returns the turn it
+     * handles then, or null when it was replaced or the connection ended (the rest is left to
+     * [ChainWaiter.serveUntil]).
+     */
+    private fun readInPlace(reply: CompletableFuture<*>, waiter: ChainWaiter, handlingTurn: Long): Long? {
+        val transport = blocking ?: return null
+        val handler = handler ?: return null
         var turn = handlingTurn
         while (!reply.isDone) {
             // An interrupt (a cancel of the request this thread serves, or the caller's own) ends
             // the wait before anything more is read; a reply already in is kept.
-            if (Thread.interrupted()) throw InterruptedException("the call was cancelled")
+            if (Thread.interrupted()) {
+                // Cancelled: stop reading here, a fresh reader reads on.
+                readingTurn.set(null)
+                promoteReader(turn)
+                throw InterruptedException("the call was cancelled")
+            }
             if (!readerTurn.compareAndSet(turn, turn + 1)) {
                 readingTurn.set(null)
-                return
+                return null
             }
             val message = try {
-                EnvelopeCodec.decode(transport.receiveBlocking())
+                EnvelopeCodec.decode(transport.receiveInterruptibly())
+            } catch (e: java.io.InterruptedIOException) {
+                // Interrupted before a frame began: hand reading to a fresh reader, then end the wait.
+                readingTurn.set(null)
+                promoteReader(readerTurn.incrementAndGet())
+                throw InterruptedException("the call was cancelled")
             } catch (e: Throwable) {
                 readingTurn.set(null)
                 close(e)
-                return
+                return null
             }
             val registered = registerRunning(message)
+            replyId(message)?.let { blockingRequests.remove(it) }
             turn = readerTurn.incrementAndGet()
             ReaderWatchdog.handling()
             readingTurn.set(turn)
@@ -393,8 +477,15 @@ public class Session(
             }
             waiter.runQueued()
             // A nested request's callback may itself have read on and left a later turn.
-            turn = readingTurn.get() ?: return
+            turn = readingTurn.get() ?: return null
         }
+        return turn
+    }
+
+    private fun replyId(message: Message): Long? = when (val envelope = message.envelope) {
+        is Envelope.Response -> envelope.id
+        is Envelope.Failure -> envelope.id
+        else -> null
     }
 
     /**

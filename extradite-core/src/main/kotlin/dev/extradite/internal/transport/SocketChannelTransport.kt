@@ -27,6 +27,14 @@ public interface BlockingFrameTransport : FrameTransport {
 
     /** Reads the next frame; called by one reader thread. Same errors as [receive]. */
     public fun receiveBlocking(): Frame
+
+    /**
+     * As [receiveBlocking], but an interrupt of the calling thread while it waits for the next
+     * frame to begin ends the wait with [java.io.InterruptedIOException] (nothing of the frame
+     * consumed; the next read goes on where this one stopped). Once a frame has begun, it is read
+     * whole and the interrupt stays set.
+     */
+    public fun receiveInterruptibly(): Frame = receiveBlocking()
 }
 
 /**
@@ -88,10 +96,16 @@ public class SocketChannelTransport(private val channel: SocketChannel, private 
         }
     }
 
-    override fun receiveBlocking(): Frame {
+    override fun receiveBlocking(): Frame = receive(interruptible = false)
+
+    override fun receiveInterruptibly(): Frame = receive(interruptible = true)
+
+    private fun receive(interruptible: Boolean): Frame {
         val length = try {
-            fill(4)
+            fill(4, interruptible)
             readBuffer.int
+        } catch (e: java.io.InterruptedIOException) {
+            throw e
         } catch (e: IOException) {
             throw TransportClosedException(if (e is EOFException) "the peer closed the connection" else "the connection failed: ${e.message}", e)
         }
@@ -139,25 +153,29 @@ public class SocketChannelTransport(private val channel: SocketChannel, private 
     }
 
     /** Ensures [count] bytes are buffered. */
-    private fun fill(count: Int) {
+    private fun fill(count: Int, interruptible: Boolean = false) {
         if (readBuffer.remaining() >= count) return
         readBuffer.compact()
         try {
-            while (readBuffer.position() < count) readSome(readBuffer)
+            while (readBuffer.position() < count) readSome(readBuffer, interruptible)
         } finally {
             readBuffer.flip()
         }
     }
 
     /** Reads at least one byte into [target], waiting for the channel when it has none. */
-    private fun readSome(target: ByteBuffer) {
-        // An interrupt would make select() return at once, spinning: keep it aside while waiting.
+    private fun readSome(target: ByteBuffer, interruptible: Boolean = false) {
+        // An interrupt would make select() return at once, spinning: keep it aside while waiting,
+        // or, when the caller asked for it, end the wait (data already there is read first).
         var interrupted = false
         try {
             while (true) {
                 val n = channel.read(target)
                 if (n > 0) return
                 if (n < 0) throw EOFException("end of stream")
+                if (interruptible && (interrupted || Thread.currentThread().isInterrupted)) {
+                    throw java.io.InterruptedIOException("interrupted while waiting for a frame")
+                }
                 try {
                     readSelector.select()
                     readSelector.selectedKeys().clear()
