@@ -108,7 +108,7 @@ public class Session(
      * pending: the next blocking caller takes it and reads its own reply; a non-blocking call, or
      * the watchdog after a tick, starts a reader instead.
      */
-    private val idleTurnMax = java.util.concurrent.atomic.AtomicLong(-1)
+    private val idleTurnMax = AtomicLong(-1)
 
     /** Turns only grow: a reader that stopped late never hides a later idle turn. */
     private var idleTurn: Long
@@ -135,9 +135,9 @@ public class Session(
     private val servesOnReader = blocking != null && side == Side.CHILD
 
     /**
-     * Starts reading; the peer's requests go to [handler]. A [BlockingFrameTransport] is read by a
-     * dedicated thread and written on the caller's thread (no hops); any other by a reader and a
-     * writer coroutine.
+     * Starts reading; the peer's requests go to [handler]. A [BlockingFrameTransport] is written on
+     * the caller's thread and read by one thread at a time (see [readerTurn]): a reader thread, or
+     * a caller reading its own reply; any other transport by a reader and a writer coroutine.
      */
     public fun start(handler: RequestHandler) {
         if (blocking != null) {
@@ -370,9 +370,7 @@ public class Session(
                 val replyToBlockedCaller = replyId(message)?.let { blockingRequests.remove(it) } ?: false
                 // An interrupt left by the last request's own code must not reach the next one.
                 Thread.interrupted()
-                val turn = readerTurn.incrementAndGet()
-                ReaderWatchdog.handling()
-                readingTurn.set(turn)
+                takeTurn()
                 // The turn may move on while the frame is handled: a request served here that
                 // calls back reads the frames of its call in place (readInPlace).
                 val handled = try {
@@ -397,13 +395,19 @@ public class Session(
         }
     }
 
+    /** This reader is done reading the frame it read: the turn goes odd (handling) on this thread. */
+    private fun takeTurn(): Long {
+        val turn = readerTurn.incrementAndGet()
+        ReaderWatchdog.handling()
+        readingTurn.set(turn)
+        return turn
+    }
+
     /**
-     * The child's reader, handling [handlingTurn], has made a call of its own (its target calls
-     * back): it reads on itself until [reply] is done, with no hand-off. It runs the nested
-     * requests of its chain as they arrive (they may call back and read in place in turn) and
-     * sends every other request to the pool. Returns early, leaving the rest to
-     * [ChainWaiter.serveUntil], when the watchdog replaced it (a nested request ran long) or the
-     * connection ended; throws InterruptedException when its own request was cancelled.
+     * A blocking call reads its own reply from [turn]: the reader itself ([isReader]: a child
+     * target or a host completion handler calling), or a host caller that took the idle turn.
+     * Afterwards reading goes on elsewhere when other calls are pending; a host caller that is not
+     * a reader leaves the turn idle for the next caller.
      */
     private fun readOwnReply(reply: CompletableFuture<*>, waiter: ChainWaiter, turn: Long, isReader: Boolean) {
         if (!isReader) readingTurn.set(turn)
@@ -432,9 +436,11 @@ public class Session(
     }
 
     /**
-     * Reads as the reader, from the odd [handlingTurn], until [reply] is done; returns the turn it
-     * handles then, or null when it was replaced or the connection ended (the rest is left to
-     * [ChainWaiter.serveUntil]).
+     * Reads as the reader, from the odd [handlingTurn], until [reply] is done, with no hand-off:
+     * it runs the nested requests of its chain as they arrive (they may call back and read in
+     * place in turn) and sends every other request to the pool. Returns the turn it handles then,
+     * or null when it was replaced (a nested request ran long) or the connection ended, leaving
+     * the rest to [ChainWaiter.serveUntil]; throws InterruptedException when interrupted.
      */
     private fun readInPlace(reply: CompletableFuture<*>, waiter: ChainWaiter, handlingTurn: Long): Long? {
         val transport = blocking ?: return null
@@ -467,9 +473,7 @@ public class Session(
             }
             val registered = registerRunning(message)
             replyId(message)?.let { blockingRequests.remove(it) }
-            turn = readerTurn.incrementAndGet()
-            ReaderWatchdog.handling()
-            readingTurn.set(turn)
+            turn = takeTurn()
             try {
                 dispatch(message, handler, registered, nested = true)
             } catch (e: Throwable) {

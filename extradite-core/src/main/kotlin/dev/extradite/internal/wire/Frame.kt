@@ -29,17 +29,27 @@ public class Frame(
 
     /** The whole frame, length prefix included, as one array so that it goes out in one write. */
     public fun toBytes(): ByteArray {
+        val buffer = ByteBuffer.allocate(4 + checkedBodySize())
+        putHead(buffer)
+        for (attachment in attachments) buffer.put(attachment)
+        return buffer.array()
+    }
+
+    /** [bodySize] as an Int, or an error when the frame is too large to encode. */
+    private fun checkedBodySize(): Int {
         val body = bodySize
         check(body <= Int.MAX_VALUE - 4) { "frame of $body bytes cannot be encoded" }
-        val buffer = ByteBuffer.allocate(4 + body.toInt())
-        buffer.putInt(body.toInt())
+        return body.toInt()
+    }
+
+    /** Writes everything before the attachments' bytes: the length prefix, header, envelope and attachment lengths. */
+    private fun putHead(buffer: ByteBuffer) {
+        buffer.putInt(checkedBodySize())
         buffer.put(kind)
         buffer.putInt(envelope.size)
         buffer.put(envelope)
         buffer.putInt(attachments.size)
         for (attachment in attachments) buffer.putInt(attachment.size)
-        for (attachment in attachments) buffer.put(attachment)
-        return buffer.array()
     }
 
     public companion object {
@@ -110,15 +120,8 @@ public class Frame(
      * small buffer, then each attachment as it is, never copied into a frame-sized array.
      */
     public fun toBuffers(): Array<ByteBuffer> {
-        val body = bodySize
-        check(body <= Int.MAX_VALUE - 4) { "frame of $body bytes cannot be encoded" }
         val head = ByteBuffer.allocate(4 + 1 + 4 + envelope.size + 4 + 4 * attachments.size)
-        head.putInt(body.toInt())
-        head.put(kind)
-        head.putInt(envelope.size)
-        head.put(envelope)
-        head.putInt(attachments.size)
-        for (attachment in attachments) head.putInt(attachment.size)
+        putHead(head)
         head.flip()
         return Array(1 + attachments.size) { if (it == 0) head else ByteBuffer.wrap(attachments[it - 1]) }
     }
