@@ -48,7 +48,7 @@ object MicroTargets {
     private val target = Target()
     private val arguments = arrayOf<Any?>(5)
 
-    /** One reflective dispatch through the invoker's cached MethodHandle. */
+    /** One dispatch through the invoker's cached reflective member. */
     @JvmStatic
     fun dispatch(): Any? {
         val block: suspend () -> Any? = { invoker.call(target, Target::class.java, "increment", arguments) }

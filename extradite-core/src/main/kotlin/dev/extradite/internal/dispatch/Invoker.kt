@@ -4,12 +4,11 @@ package dev.extradite.internal.dispatch
 
 import dev.extradite.InternalExtraditeApi
 import dev.extradite.UnsupportedInteractionError
-import java.lang.invoke.MethodHandle
-import java.lang.invoke.MethodHandles
-import java.lang.invoke.MethodType
 import java.lang.reflect.Constructor
 import java.lang.reflect.Executable
 import java.lang.reflect.Field
+import java.lang.reflect.InvocationTargetException
+import java.lang.reflect.Member
 import java.lang.reflect.Method
 import java.lang.reflect.Modifier
 import java.net.URLClassLoader
@@ -19,9 +18,9 @@ import kotlin.coroutines.intrinsics.suspendCoroutineUninterceptedOrReturn
 /**
  * Carries out constructions, method calls and property accesses on target objects by name.
  *
- * Resolution happens once per (class, member, argument types) and is cached as a
- * [MethodHandle] taking `Object[]` (receiver first for instance members); later calls with the
- * same shapes go straight to the handle. Thread safe.
+ * Resolution happens once per (class, member, argument types) and is cached as an accessible
+ * reflective member ([Invocation] says why not a `MethodHandle`); later calls with the same
+ * shapes go straight to it. Thread safe.
  */
 @InternalExtraditeApi
 public class Invoker(
@@ -30,7 +29,6 @@ public class Invoker(
     /** Which public methods may be called at all; fields and properties are refused when this is set. */
     private val memberFilter: ((Method) -> Boolean)? = null,
 ) {
-    private val lookup = MethodHandles.lookup()
     private val classes = ConcurrentHashMap<String, Class<*>>()
     private val calls = ConcurrentHashMap<CallKey, Invocation>()
     private val getters = ConcurrentHashMap<MemberKey, Invocation>()
@@ -40,10 +38,18 @@ public class Invoker(
     private data class CallKey(val type: Class<*>, val name: String, val kind: Kind, val argumentTypes: List<Class<*>?>)
     private data class MemberKey(val type: Class<*>, val name: String, val isStatic: Boolean)
 
-    /** A resolved member: a `(Object[])Object` handle and how to lay out its arguments. */
+    /**
+     * A resolved member, made accessible, and how to lay out its arguments: a [Method], a
+     * [Constructor], or a [Field] that is read, or written when [writesField].
+     *
+     * Calls go through core reflection rather than `MethodHandle`s. On JDK 17 the first call of a
+     * spread `(Object[])Object` handle spins lambda-form classes, 12–16 ms for the first one in a
+     * fresh JVM and about 2 ms per new signature after it, against 0.4 ms for the first reflective
+     * call; warm, both cost 5–12 ns a call (measured in session 3). A child mostly makes few calls
+     * of many members, so reflection's start wins and nothing is lost later.
+     */
     private inner class Invocation(
-        val handle: MethodHandle,
-        val hasReceiver: Boolean,
+        val member: Member,
         val isSuspend: Boolean,
         val varargsFrom: Int,
         val varargsComponent: Class<*>?,
@@ -51,9 +57,10 @@ public class Invoker(
         val redirect: Any? = null,
         /** Per argument, the functional interface a peer's functional object must be adapted to; null where none. */
         val adaptTo: Array<Class<*>?>? = null,
+        val writesField: Boolean = false,
     ) {
         fun redirectedTo(singleton: Any): Invocation =
-            Invocation(handle, true, isSuspend, varargsFrom, varargsComponent, singleton, adaptTo)
+            Invocation(member, isSuspend, varargsFrom, varargsComponent, singleton, adaptTo, writesField)
 
         suspend fun invoke(receiver: Any?, given: Array<Any?>): Any? {
             var arguments = given
@@ -73,15 +80,24 @@ public class Invoker(
                 arrayOf(*arguments.copyOf(varargsFrom), rest)
             }
             val self = redirect ?: receiver
-            val prefix = if (hasReceiver) 1 else 0
-            val array = arrayOfNulls<Any?>(prefix + packed.size + if (isSuspend) 1 else 0)
-            if (hasReceiver) array[0] = self
-            System.arraycopy(packed, 0, array, prefix, packed.size)
-            if (!isSuspend) return handle.invokeExact(array)
+            if (!isSuspend) return reflect(self, packed)
             return suspendCoroutineUninterceptedOrReturn { continuation ->
-                array[array.size - 1] = continuation
-                handle.invokeExact(array)
+                val withContinuation = packed.copyOf(packed.size + 1)
+                withContinuation[packed.size] = continuation
+                reflect(self, withContinuation)
             }
+        }
+
+        /** Calls [member]; the target's own exception comes out as itself, as a direct call would throw it. */
+        private fun reflect(self: Any?, arguments: Array<Any?>): Any? = try {
+            when (member) {
+                is Method -> member.invoke(self, *arguments)
+                is Constructor<*> -> member.newInstance(*arguments)
+                is Field -> if (writesField) member.set(self, arguments[0]).let { null } else member.get(self)
+                else -> error("unexpected member $member")
+            }
+        } catch (e: InvocationTargetException) {
+            throw e.targetException
         }
     }
 
@@ -158,30 +174,15 @@ public class Invoker(
     }
 
     private fun invocationOf(choice: OverloadResolution.Choice, receiverType: Class<*>?): Invocation {
-        val executable = accessible(choice.candidate.executable, receiverType)
-        val raw = when (executable) {
-            is Method -> lookup.unreflect(executable)
-            is Constructor<*> -> lookup.unreflectConstructor(executable)
-            else -> error("unexpected executable $executable")
-        }
-        val hasReceiver = executable is Method && !Modifier.isStatic(executable.modifiers)
         val parameters = choice.candidate.parameters
         val adaptTo = if (adapter == null) null else choice.parameters.map { p -> p.takeIf { FunctionalInterfaces.samOf(it) != null } }
         return Invocation(
-            spread(raw),
-            hasReceiver,
+            accessible(choice.candidate.executable, receiverType),
             choice.candidate.isSuspend,
             choice.varargsFrom,
             if (choice.varargsFrom >= 0) parameters.last().componentType else null,
             adaptTo = adaptTo?.takeIf { list -> list.any { it != null } }?.toTypedArray(),
         )
-    }
-
-    /** `(a, b, ...)R` to `(Object[])Object`, with unboxing and primitive widening as `Method.invoke` does. */
-    private fun spread(handle: MethodHandle): MethodHandle {
-        val count = handle.type().parameterCount()
-        // asFixedArity: a variable-arity handle would re-collect the array we pack ourselves.
-        return handle.asFixedArity().asType(MethodType.genericMethodType(count)).asSpreader(Array<Any?>::class.java, count)
     }
 
     /**
@@ -227,7 +228,7 @@ public class Invoker(
         val getter = method("get$capitalized") ?: method("is$capitalized", booleanOnly = true)
         if (getter != null) return invocationOf(OverloadResolution.Choice(OverloadResolution.candidate(getter), -1, emptyList()), type)
         fieldOf(type, name, isStatic)?.let { field ->
-            return Invocation(spread(lookup.unreflectGetter(accessible(field))), !isStatic, false, -1, null)
+            return Invocation(accessible(field), false, -1, null)
         }
         // A record accessor, a Kotlin `isActive()` getter, or any no-argument method such as size().
         method(name)?.let { return invocationOf(OverloadResolution.Choice(OverloadResolution.candidate(it), -1, emptyList()), type) }
@@ -262,8 +263,7 @@ public class Invoker(
         }
         val field = fieldOf(type, name, isStatic)
         if (field != null && !Modifier.isFinal(field.modifiers)) {
-            val setter = spread(lookup.unreflectSetter(accessible(field)))
-            Invocation(setter, !isStatic, false, -1, null).invoke(receiver, arguments)
+            Invocation(accessible(field), false, -1, null, writesField = true).invoke(receiver, arguments)
             return
         }
         if (isStatic) {

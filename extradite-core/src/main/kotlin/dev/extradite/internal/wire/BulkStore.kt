@@ -29,7 +29,8 @@ import java.security.SecureRandom
  */
 @InternalExtraditeApi
 public class BulkStore(public val directory: Path, private val prefix: String, private val maxSize: Int, public val threshold: Int) {
-    private val random = SecureRandom()
+    /** Made on first use: seeding a `SecureRandom` loads the security providers, milliseconds of a child's start. */
+    private val random by lazy { SecureRandom() }
 
     /** Larger arrays stay inline, so that the frame limit refuses them as it refuses any oversized value. */
     public val maxSizeForBulk: Int get() = maxSize
