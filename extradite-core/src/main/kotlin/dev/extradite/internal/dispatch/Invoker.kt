@@ -35,7 +35,21 @@ public class Invoker(
 
     private enum class Kind { CONSTRUCTOR, STATIC, INSTANCE }
 
-    private data class CallKey(val type: Class<*>, val name: String, val kind: Kind, val argumentTypes: List<Class<*>?>)
+    /**
+     * What a resolution depends on: the member and the runtime class of each argument (null for
+     * null). Built on every call, so it allocates one array and hashes once.
+     */
+    private class CallKey(val type: Class<*>, val name: String, val kind: Kind, arguments: Array<Any?>) {
+        private val argumentClasses = arrayOfNulls<Class<*>>(arguments.size).also { classes ->
+            for (i in arguments.indices) classes[i] = arguments[i]?.javaClass
+        }
+        private val hash = ((type.hashCode() * 31 + name.hashCode()) * 31 + kind.ordinal) * 31 + argumentClasses.contentHashCode()
+
+        override fun hashCode(): Int = hash
+
+        override fun equals(other: Any?): Boolean = other is CallKey && other.hash == hash && other.type === type &&
+            other.kind == kind && other.name == name && other.argumentClasses.contentEquals(argumentClasses)
+    }
     private data class MemberKey(val type: Class<*>, val name: String, val isStatic: Boolean)
 
     /**
@@ -116,7 +130,7 @@ public class Invoker(
         if (Modifier.isAbstract(type.modifiers) || type.isInterface) {
             throw UnsupportedInteractionError("${type.name} is ${if (type.isInterface) "an interface" else "abstract"}; it cannot be constructed")
         }
-        val invocation = calls.getOrPut(CallKey(type, "<init>", Kind.CONSTRUCTOR, arguments.map(OverloadResolution::argumentType))) {
+        val invocation = calls.getOrPut(CallKey(type, "<init>", Kind.CONSTRUCTOR, arguments)) {
             val choice = OverloadResolution.choose(linked(type) { it.constructors }.map(OverloadResolution::candidate), arguments, "new ${type.name}", adapter)
             invocationOf(choice, null)
         }
@@ -126,7 +140,7 @@ public class Invoker(
     /** Calls [name] on [receiver] (an instance of [type]), or the static method when [receiver] is null. */
     public suspend fun call(receiver: Any?, type: Class<*>, name: String, arguments: Array<Any?>): Any? {
         val kind = if (receiver == null) Kind.STATIC else Kind.INSTANCE
-        val invocation = calls.getOrPut(CallKey(type, name, kind, arguments.map(OverloadResolution::argumentType))) {
+        val invocation = calls.getOrPut(CallKey(type, name, kind, arguments)) {
             resolveCall(type, name, kind, arguments)
         }
         return invocation.invoke(receiver, arguments)
