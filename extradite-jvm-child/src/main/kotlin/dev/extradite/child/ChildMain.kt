@@ -31,6 +31,7 @@ public fun main(args: Array<String>) {
         System.err.println("extradite child: expected <endpoint> <maxFrameSize> <transport>, got ${args.toList()}; it is started by the extradite host, not by hand")
         exitProcess(2)
     }
+    StartupWarmup.start()
     val endpoint = Endpoint.parse(args[0])
     val maxFrameSize = args[1].toInt()
     val kind = TransportKind.valueOf(args[2])

@@ -60,6 +60,13 @@ class ChildStartupSpec : FunSpec({
         }
     }
 
+    test("a child started without its startup warm-up thread serves as usual") {
+        Fixtures.open("com.acme.heavy.Probe") { jvmArgs("-Dextradite.child.warmup=false") }.use { probe ->
+            probe.call("property", "extradite.child.warmup") shouldBe "false"
+            (probe.call("pid") as Long) shouldNotBe ProcessHandle.current().pid()
+        }
+    }
+
     val jdk25 = Paths.get("/usr/lib/jvm/temurin-25-jdk-amd64")
     test("javaHome runs the child on another JDK").config(enabled = Files.isExecutable(jdk25.resolve("bin/java"))) {
         Fixtures.open("com.acme.heavy.Probe") { javaHome(jdk25) }.use { probe ->
