@@ -9,26 +9,38 @@ import java.nio.BufferUnderflowException
 import java.nio.ByteBuffer
 
 /**
- * A binary form of the hottest envelopes: a call ([Envelope.Request] with [Operation.Invoke] or
- * [Operation.Batch]) and its [Envelope.Response], when every value in them is a scalar, a string,
- * an array attachment, a handle, an enum, or a list, set, map, array or record of those nested at
- * most 64 deep. Everything else (`@Serializable` values, shared-memory arrays) stays JSON.
+ * A binary form of the everyday envelopes: requests to load a class, construct, call, batch, get
+ * and set ([Operation.LoadClass], [Operation.New], [Operation.Invoke], [Operation.Batch],
+ * [Operation.Get], [Operation.Set]), their [Envelope.Response], and [Envelope.Release] and
+ * [Envelope.Cancel], when every value in them is a scalar, a string, an array attachment, a
+ * handle, an enum, or a list, set, map, array or record of those nested at most 64 deep.
+ * Everything else (`@Serializable` values, failures, the handshake, statistics) stays JSON.
  *
  * Why: JSON encoding and decoding was the largest CPU cost of a round trip (2.7 µs per envelope
- * in JMH, four per round trip); this form costs a fraction of that. The envelopes themselves
- * are unchanged: it is another encoding of the same `@Serializable` classes, chosen per frame by
- * the frame kind. Every length and tag read is validated; malformed input is an
+ * in JMH, four per round trip), and far more while a JVM still interprets it, which is all of a
+ * short session's life; this form costs a fraction of that. The envelopes themselves are
+ * unchanged: it is another encoding of the same `@Serializable` classes, chosen per frame by the
+ * frame kind. Every length and tag read is validated; malformed input is an
  * [ExtraditeProtocolError].
  *
- * Layout (big-endian): `'Q' id:i64 chain:i64 receiver policy:i8 method:str args`,
- * `'B' id:i64 chain:i64 receiver policy:i8 method:str count:i32 args*` or `'R' id:i64 value`;
- * args is `argc:i32 value*`; receiver is `0 id:i64` or `1 type:str`; str is `len:i32` and UTF-8.
+ * Layout (big-endian): a request is `tag id:i64 chain:i64` and then, by tag:
+ * `'Q'` (call) `receiver policy:i8 method:str args`; `'B'` (batch) `receiver policy:i8 method:str
+ * count:i32 args*`; `'L'` (load) `type:str`; `'N'` (new) `type:str args`; `'G'` (get)
+ * `receiver name:str`; `'S'` (set) `receiver name:str value`. A response is `'R' id:i64 value`;
+ * a release `'D' count:i32 (id:i64 sends:i32)*`; a cancel `'C' id:i64`. args is
+ * `argc:i32 value*`; receiver is `0 id:i64` or `1 type:str`; str is `len:i32` and UTF-8.
  */
 @InternalExtraditeApi
 public object CompactCodec {
     private const val REQUEST: Byte = 'Q'.code.toByte()
     private const val RESPONSE: Byte = 'R'.code.toByte()
     private const val BATCH: Byte = 'B'.code.toByte()
+    private const val LOAD: Byte = 'L'.code.toByte()
+    private const val NEW: Byte = 'N'.code.toByte()
+    private const val GET: Byte = 'G'.code.toByte()
+    private const val SET: Byte = 'S'.code.toByte()
+    private const val RELEASE: Byte = 'D'.code.toByte()
+    private const val CANCEL: Byte = 'C'.code.toByte()
     private const val MAX_STRING = 16 * 1024 * 1024
     private const val MAX_DEPTH = 64
 
@@ -39,16 +51,40 @@ public object CompactCodec {
             is Envelope.Request -> when (val op = envelope.op) {
                 is Operation.Invoke -> {
                     if (!op.args.all(::isCompact)) return null
-                    header(out, REQUEST, envelope, op.receiver, op.policy, op.method)
+                    head(out, REQUEST, envelope)
+                    call(out, op.receiver, op.policy, op.method)
                     arguments(out, op.args)
                 }
                 is Operation.Batch -> {
                     if (!op.calls.all { it.all(::isCompact) }) return null
-                    header(out, BATCH, envelope, op.receiver, op.policy, op.method)
+                    head(out, BATCH, envelope)
+                    call(out, op.receiver, op.policy, op.method)
                     out.int(op.calls.size)
                     for (call in op.calls) arguments(out, call)
                 }
-                else -> return null
+                is Operation.LoadClass -> {
+                    head(out, LOAD, envelope)
+                    out.string(op.type)
+                }
+                is Operation.New -> {
+                    if (!op.args.all(::isCompact)) return null
+                    head(out, NEW, envelope)
+                    out.string(op.type)
+                    arguments(out, op.args)
+                }
+                is Operation.Get -> {
+                    head(out, GET, envelope)
+                    receiver(out, op.receiver)
+                    out.string(op.name)
+                }
+                is Operation.Set -> {
+                    if (!isCompact(op.value)) return null
+                    head(out, SET, envelope)
+                    receiver(out, op.receiver)
+                    out.string(op.name)
+                    value(out, op.value)
+                }
+                Operation.Stats -> return null
             }
             is Envelope.Response -> {
                 if (!isCompact(envelope.value)) return null
@@ -56,21 +92,47 @@ public object CompactCodec {
                 out.long(envelope.id)
                 value(out, envelope.value)
             }
+            is Envelope.Release -> {
+                if (envelope.ids.size != envelope.counts.size) return null
+                out.byte(RELEASE)
+                out.int(envelope.ids.size)
+                for (i in envelope.ids.indices) {
+                    out.long(envelope.ids[i])
+                    out.int(envelope.counts[i])
+                }
+            }
+            is Envelope.Cancel -> {
+                out.byte(CANCEL)
+                out.long(envelope.id)
+            }
             else -> return null
         }
         return out.bytes()
     }
 
-    private fun header(out: Output, tag: Byte, request: Envelope.Request, receiver: Receiver, policy: TransportPolicy?, method: String) {
+    private fun head(out: Output, tag: Byte, request: Envelope.Request) {
         out.byte(tag)
         out.long(request.id)
         out.long(request.chain)
+    }
+
+    private fun call(out: Output, receiver: Receiver, policy: TransportPolicy?, method: String) {
+        receiver(out, receiver)
+        out.byte(policy?.ordinal?.toByte() ?: -1)
+        out.string(method)
+    }
+
+    private fun receiver(out: Output, receiver: Receiver) {
         when (receiver) {
             is Receiver.Handle -> { out.byte(0); out.long(receiver.id) }
             is Receiver.Static -> { out.byte(1); out.string(receiver.type) }
         }
-        out.byte(policy?.ordinal?.toByte() ?: -1)
-        out.string(method)
+    }
+
+    private fun receiver(input: ByteBuffer): Receiver = when (val kind = input.get()) {
+        0.toByte() -> Receiver.Handle(input.long)
+        1.toByte() -> Receiver.Static(string(input))
+        else -> violation("receiver kind $kind")
     }
 
     private fun arguments(out: Output, args: List<WireValue>) {
@@ -84,39 +146,59 @@ public object CompactCodec {
         return List(count) { value(input) }
     }
 
+    /** The envelope of compact [bytes]; anything malformed is an [ExtraditeProtocolError]. */
     public fun decode(bytes: ByteArray): Envelope {
         val input = ByteBuffer.wrap(bytes)
         try {
             val envelope = when (val tag = input.get()) {
-                REQUEST, BATCH -> {
+                REQUEST, BATCH, LOAD, NEW, GET, SET -> {
                     val id = input.long
                     val chain = input.long
-                    val receiver = when (val kind = input.get()) {
-                        0.toByte() -> Receiver.Handle(input.long)
-                        1.toByte() -> Receiver.Static(string(input))
-                        else -> violation("receiver kind $kind")
-                    }
-                    val policy = when (val p = input.get().toInt()) {
-                        -1 -> null
-                        in TransportPolicy.entries.indices -> TransportPolicy.entries[p]
-                        else -> violation("policy $p")
-                    }
-                    val method = string(input)
-                    if (tag == REQUEST) {
-                        Envelope.Request(id, chain, Operation.Invoke(receiver, method, arguments(input), policy))
-                    } else {
-                        val count = input.int
-                        if (count < 0 || count > input.remaining() / 4) violation("call count $count")
-                        Envelope.Request(id, chain, Operation.Batch(receiver, method, List(count) { arguments(input) }, policy))
-                    }
+                    Envelope.Request(id, chain, operation(tag, input))
                 }
                 RESPONSE -> Envelope.Response(input.long, value(input))
+                RELEASE -> {
+                    val count = input.int
+                    // Each entry takes 12 bytes: a count beyond the bytes left is a lie.
+                    if (count < 0 || count > input.remaining() / 12) violation("release count $count")
+                    val ids = ArrayList<Long>(count)
+                    val sends = ArrayList<Int>(count)
+                    repeat(count) {
+                        ids += input.long
+                        sends += input.int
+                    }
+                    Envelope.Release(ids, sends)
+                }
+                CANCEL -> Envelope.Cancel(input.long)
                 else -> violation("envelope tag $tag")
             }
             if (input.hasRemaining()) violation("${input.remaining()} trailing bytes")
             return envelope
         } catch (e: BufferUnderflowException) {
             throw ExtraditeProtocolError("malformed compact envelope from the peer: it ends early", e)
+        }
+    }
+
+    private fun operation(tag: Byte, input: ByteBuffer): Operation = when (tag) {
+        LOAD -> Operation.LoadClass(string(input))
+        NEW -> Operation.New(string(input), arguments(input))
+        GET -> Operation.Get(receiver(input), string(input))
+        SET -> Operation.Set(receiver(input), string(input), value(input))
+        else -> {
+            val receiver = receiver(input)
+            val policy = when (val p = input.get().toInt()) {
+                -1 -> null
+                in TransportPolicy.entries.indices -> TransportPolicy.entries[p]
+                else -> violation("policy $p")
+            }
+            val method = string(input)
+            if (tag == REQUEST) {
+                Operation.Invoke(receiver, method, arguments(input), policy)
+            } else {
+                val count = input.int
+                if (count < 0 || count > input.remaining() / 4) violation("call count $count")
+                Operation.Batch(receiver, method, List(count) { arguments(input) }, policy)
+            }
         }
     }
 

@@ -61,7 +61,16 @@ class FrameSpec : FunSpec({
         )
         val request = Envelope.Request(7, 3, Operation.Invoke(Receiver.Static("com.acme.Z"), "go", values, TransportPolicy.REFERENCE))
         val batch = Envelope.Request(9, 4, Operation.Batch(Receiver.Handle(2), "inc", listOf(listOf(WireValue.I32(1)), emptyList(), values)))
-        for (envelope in listOf(request, batch, Envelope.Response(8, WireValue.Str("done")))) {
+        val everyday = listOf(
+            request, batch, Envelope.Response(8, WireValue.Str("done")),
+            Envelope.Request(10, 5, Operation.LoadClass("com.acme.Z")),
+            Envelope.Request(11, 5, Operation.New("com.acme.Z", values)),
+            Envelope.Request(12, 6, Operation.Get(Receiver.Handle(3), "size")),
+            Envelope.Request(13, 6, Operation.Set(Receiver.Static("com.acme.Z"), "level", WireValue.I32(4))),
+            Envelope.Release(listOf(3L, 4L), listOf(1, 2)), Envelope.Release(emptyList(), emptyList()),
+            Envelope.Cancel(14),
+        )
+        for (envelope in everyday) {
             val frame = EnvelopeCodec.encode(Message(envelope))
             frame.kind shouldBe Frame.FRAME_KIND_COMPACT
             EnvelopeCodec.decode(Frame.parseBody(body(frame))).envelope shouldBe envelope
@@ -69,6 +78,8 @@ class FrameSpec : FunSpec({
         // Anything else stays JSON: @Serializable values, and collections nested deeper than 64.
         val serializable = WireValue.SerializableOf("com.acme.Point", kotlinx.serialization.json.JsonPrimitive(1))
         EnvelopeCodec.encode(Message(Envelope.Response(1, WireValue.ListOf(listOf(serializable))))).kind shouldBe Frame.FRAME_KIND_ENVELOPE
+        EnvelopeCodec.encode(Message(Envelope.Request(1, 1, Operation.Stats))).kind shouldBe Frame.FRAME_KIND_ENVELOPE
+        EnvelopeCodec.encode(Message(Envelope.Failure(1, ErrorEnvelope.Protocol("no")))).kind shouldBe Frame.FRAME_KIND_ENVELOPE
         val deep = (1..70).fold<Int, WireValue>(WireValue.Null) { inner, _ -> WireValue.ListOf(listOf(inner)) }
         val deepFrame = EnvelopeCodec.encode(Message(Envelope.Response(1, deep)))
         deepFrame.kind shouldBe Frame.FRAME_KIND_ENVELOPE
@@ -89,6 +100,16 @@ class FrameSpec : FunSpec({
         repeat(100) { nested.put(13).putInt(1) }
         nested.put(0)
         shouldThrow<ExtraditeProtocolError> { CompactCodec.decode(nested.array()) }.message shouldContain "nesting"
+    }
+
+    test("a compact release must hold as many entries as it claims") {
+        val release = CompactCodec.encode(Envelope.Release(listOf(3L), listOf(1)))!!
+        // 'D' count:i32 (id:i64 sends:i32)*: claim a million entries in 12 bytes.
+        val lying = release.copyOf().also { ByteBuffer.wrap(it).putInt(1, 1_000_000) }
+        shouldThrow<ExtraditeProtocolError> { CompactCodec.decode(lying) }.message shouldContain "release count"
+        for (cut in 1 until release.size) shouldThrow<ExtraditeProtocolError> { CompactCodec.decode(release.copyOf(cut)) }
+        val load = CompactCodec.encode(Envelope.Request(1, 1, Operation.LoadClass("com.acme.Z")))!!
+        for (cut in 1 until load.size) shouldThrow<ExtraditeProtocolError> { CompactCodec.decode(load.copyOf(cut)) }
     }
 
     test("a truncated or corrupt compact envelope is a protocol error") {
