@@ -6,7 +6,6 @@ import dev.extradite.ExtraditeProtocolError
 import dev.extradite.InternalExtraditeApi
 import dev.extradite.TransportPolicy
 import java.nio.BufferUnderflowException
-import java.nio.ByteBuffer
 
 /**
  * A binary form of the everyday envelopes: requests to load a class, construct, call, batch, get
@@ -129,7 +128,7 @@ public object CompactCodec {
         }
     }
 
-    private fun receiver(input: ByteBuffer): Receiver = when (val kind = input.get()) {
+    private fun receiver(input: Input): Receiver = when (val kind = input.get()) {
         0.toByte() -> Receiver.Handle(input.long)
         1.toByte() -> Receiver.Static(string(input))
         else -> violation("receiver kind $kind")
@@ -140,7 +139,7 @@ public object CompactCodec {
         for (arg in args) value(out, arg)
     }
 
-    private fun arguments(input: ByteBuffer): List<WireValue> {
+    private fun arguments(input: Input): List<WireValue> {
         val count = input.int
         if (count < 0 || count > input.remaining()) violation("argument count $count")
         return List(count) { value(input) }
@@ -148,7 +147,7 @@ public object CompactCodec {
 
     /** The envelope of compact [bytes]; anything malformed is an [ExtraditeProtocolError]. */
     public fun decode(bytes: ByteArray): Envelope {
-        val input = ByteBuffer.wrap(bytes)
+        val input = Input(bytes)
         try {
             val envelope = when (val tag = input.get()) {
                 REQUEST, BATCH, LOAD, NEW, GET, SET -> {
@@ -179,7 +178,7 @@ public object CompactCodec {
         }
     }
 
-    private fun operation(tag: Byte, input: ByteBuffer): Operation = when (tag) {
+    private fun operation(tag: Byte, input: Input): Operation = when (tag) {
         LOAD -> Operation.LoadClass(string(input))
         NEW -> Operation.New(string(input), arguments(input))
         GET -> Operation.Get(receiver(input), string(input))
@@ -224,7 +223,7 @@ public object CompactCodec {
         for (item in items) value(out, item)
     }
 
-    private fun values(input: ByteBuffer, depth: Int): List<WireValue> {
+    private fun values(input: Input, depth: Int): List<WireValue> {
         val count = input.int
         // Every value takes at least one byte: a count beyond the bytes left is a lie.
         if (count < 0 || count > input.remaining()) violation("element count $count")
@@ -264,9 +263,9 @@ public object CompactCodec {
         }
     }
 
-    private fun value(input: ByteBuffer): WireValue = value(input, 0)
+    private fun value(input: Input): WireValue = value(input, 0)
 
-    private fun value(input: ByteBuffer, depth: Int): WireValue = when (val tag = input.get().toInt()) {
+    private fun value(input: Input, depth: Int): WireValue = when (val tag = input.get().toInt()) {
         0 -> WireValue.Null
         1 -> WireValue.Bool(input.get() != 0.toByte())
         2 -> WireValue.I8(input.get())
@@ -314,39 +313,96 @@ public object CompactCodec {
     private fun primitiveType(ordinal: Byte): PrimitiveType =
         PrimitiveType.entries.getOrNull(ordinal.toInt()) ?: violation("primitive type $ordinal")
 
-    private fun string(input: ByteBuffer): String {
+    private fun string(input: Input): String {
         val length = input.int
         if (length < 0 || length > input.remaining() || length > MAX_STRING) violation("string length $length")
-        val string = String(input.array(), input.arrayOffset() + input.position(), length, Charsets.UTF_8)
-        input.position(input.position() + length)
-        return string
+        return input.string(length)
     }
 
     private fun violation(what: String): Nothing = throw ExtraditeProtocolError("malformed compact envelope from the peer: bad $what")
 
-    /** A growable big-endian output buffer. */
+    /**
+     * A growable big-endian output buffer over a plain array. Not a `ByteBuffer`: its puts go
+     * through several layers of JDK calls, which a JVM still interpreting the codec (all of a
+     * short session) pays for on every byte.
+     */
     private class Output {
-        private var buffer = ByteBuffer.allocate(128)
+        private var bytes = ByteArray(128)
+        private var size = 0
 
         private fun room(n: Int) {
-            if (buffer.remaining() >= n) return
-            val bigger = ByteBuffer.allocate(maxOf(buffer.capacity() * 2, buffer.position() + n))
-            buffer.flip()
-            bigger.put(buffer)
-            buffer = bigger
+            if (bytes.size - size < n) bytes = bytes.copyOf(maxOf(bytes.size * 2, size + n))
         }
 
-        fun byte(v: Byte) { room(1); buffer.put(v) }
-        fun short(v: Short) { room(2); buffer.putShort(v) }
-        fun int(v: Int) { room(4); buffer.putInt(v) }
-        fun long(v: Long) { room(8); buffer.putLong(v) }
+        fun byte(v: Byte) {
+            room(1)
+            bytes[size++] = v
+        }
+
+        fun short(v: Short) {
+            room(2)
+            bytes[size] = (v.toInt() shr 8).toByte()
+            bytes[size + 1] = v.toByte()
+            size += 2
+        }
+
+        fun int(v: Int) {
+            room(4)
+            bytes[size] = (v shr 24).toByte()
+            bytes[size + 1] = (v shr 16).toByte()
+            bytes[size + 2] = (v shr 8).toByte()
+            bytes[size + 3] = v.toByte()
+            size += 4
+        }
+
+        fun long(v: Long) {
+            int((v ushr 32).toInt())
+            int(v.toInt())
+        }
+
         fun string(v: String) {
-            val bytes = v.encodeToByteArray()
-            int(bytes.size)
-            room(bytes.size)
-            buffer.put(bytes)
+            val encoded = v.encodeToByteArray()
+            int(encoded.size)
+            room(encoded.size)
+            System.arraycopy(encoded, 0, bytes, size, encoded.size)
+            size += encoded.size
         }
 
-        fun bytes(): ByteArray = buffer.array().copyOf(buffer.position())
+        fun bytes(): ByteArray = bytes.copyOf(size)
+    }
+
+    /** Reads [bytes] big-endian, as [Output] writes them; reading past the end is a [BufferUnderflowException]. */
+    private class Input(private val bytes: ByteArray) {
+        private var position = 0
+
+        private fun take(n: Int): Int {
+            if (bytes.size - position < n) throw BufferUnderflowException()
+            return position.also { position += n }
+        }
+
+        fun remaining(): Int = bytes.size - position
+
+        fun hasRemaining(): Boolean = position < bytes.size
+
+        fun get(): Byte = bytes[take(1)]
+
+        val short: Short
+            get() {
+                val at = take(2)
+                return ((bytes[at].toInt() shl 8) or (bytes[at + 1].toInt() and 0xFF)).toShort()
+            }
+
+        val int: Int
+            get() {
+                val at = take(4)
+                return (bytes[at].toInt() shl 24) or ((bytes[at + 1].toInt() and 0xFF) shl 16) or
+                    ((bytes[at + 2].toInt() and 0xFF) shl 8) or (bytes[at + 3].toInt() and 0xFF)
+            }
+
+        val long: Long
+            get() = (int.toLong() shl 32) or (int.toLong() and 0xFFFFFFFFL)
+
+        /** The next [length] bytes as UTF-8; [length] is validated by the caller. */
+        fun string(length: Int): String = String(bytes, take(length), length, Charsets.UTF_8)
     }
 }

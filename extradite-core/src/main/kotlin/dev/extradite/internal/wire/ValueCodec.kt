@@ -140,15 +140,31 @@ public class ValueEncoder(private val context: CodecContext) {
         }
         val elementClass = list[0]!!.javaClass
         for (element in list) if (element == null || element.javaClass !== elementClass) return null
-        val buffer = ByteBuffer.allocate(list.size * type.width)
+        // Written straight into the array: a ByteBuffer put per element is several JDK calls,
+        // which an interpreting JVM (a short session) pays 8,192 times for a list of 8,192.
+        val bytes = ByteArray(list.size * type.width)
+        var at = 0
         when (type) {
-            PrimitiveType.INT -> for (element in list) buffer.putInt(element as Int)
-            PrimitiveType.LONG -> for (element in list) buffer.putLong(element as Long)
-            else -> for (element in list) buffer.putDouble(element as Double)
+            PrimitiveType.INT -> for (element in list) at = putInt(bytes, at, element as Int)
+            PrimitiveType.LONG -> for (element in list) at = putLong(bytes, at, element as Long)
+            else -> for (element in list) at = putLong(bytes, at, (element as Double).toRawBits())
         }
-        attachments.add(buffer.array())
+        attachments.add(bytes)
         return WireValue.PackedList(type, attachments.size - 1)
     }
+
+    /** Writes [v] big-endian at [at]; returns the index after it. */
+    @Suppress("NOTHING_TO_INLINE")
+    private inline fun putInt(bytes: ByteArray, at: Int, v: Int): Int {
+        bytes[at] = (v shr 24).toByte()
+        bytes[at + 1] = (v shr 16).toByte()
+        bytes[at + 2] = (v shr 8).toByte()
+        bytes[at + 3] = v.toByte()
+        return at + 4
+    }
+
+    @Suppress("NOTHING_TO_INLINE")
+    private inline fun putLong(bytes: ByteArray, at: Int, v: Long): Int = putInt(bytes, putInt(bytes, at, (v ushr 32).toInt()), v.toInt())
 
     private fun attach(type: PrimitiveType, bytes: ByteArray): WireValue {
         val bulk = context.bulk
