@@ -1,26 +1,37 @@
 package dev.extradite.tests
 
 import io.kotest.assertions.nondeterministic.eventually
+import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldContain
 import io.kotest.matchers.longs.shouldBeLessThan
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldStartWith
+import java.nio.file.Files
 import java.nio.file.Paths
 import java.util.concurrent.TimeUnit
 import kotlin.time.Duration.Companion.seconds
 
 /** No child outlives its host, whether the host exits normally or is killed with SIGKILL. */
 class HostDeathSpec : FunSpec({
-    fun startHost(mode: String): Pair<Process, Long> {
+    val hostErrors = Files.createTempFile("orphan-host", ".stderr").toFile().apply { deleteOnExit() }
+
+    /**
+     * The host process, its child's pid, and the one reader of the host's stdout (a second reader
+     * would miss whatever the first one had already buffered).
+     */
+    fun startHostReading(mode: String): Triple<Process, Long, java.io.BufferedReader> {
         val java = Paths.get(System.getProperty("java.home"), "bin", "java").toString()
         val host = ProcessBuilder(
             java, "-cp", System.getProperty("java.class.path"), OrphanHost::class.java.name, Fixtures.targetJar.toString(), mode,
-        ).redirectError(ProcessBuilder.Redirect.DISCARD).start()
-        val line = host.inputStream.bufferedReader().readLine() ?: error("the host process printed nothing")
+        ).redirectError(hostErrors).start()
+        val stdout = host.inputStream.bufferedReader()
+        val line = stdout.readLine() ?: error("the host process printed nothing")
         line shouldStartWith "CHILD "
-        return host to line.removePrefix("CHILD ").trim().toLong()
+        return Triple(host, line.removePrefix("CHILD ").trim().toLong(), stdout)
     }
+
+    fun startHost(mode: String): Pair<Process, Long> = startHostReading(mode).let { (host, child, _) -> host to child }
 
     fun isAlive(pid: Long) = ProcessHandle.of(pid).map { it.isAlive }.orElse(false)
 
@@ -40,10 +51,13 @@ class HostDeathSpec : FunSpec({
     }
 
     test("with INHERIT the child writes straight to the host process's own stdout") {
-        val (host, _) = startHost("inherit")
-        val rest = host.inputStream.bufferedReader().readLines()
+        val (host, _, stdout) = startHostReading("inherit")
+        val rest = stdout.readLines()
         host.waitFor(30, TimeUnit.SECONDS) shouldBe true
-        rest shouldContain "a line the child wrote to the inherited stdout"
+        withClue("the host's stderr:\n${hostErrors.readText()}") {
+            host.exitValue() shouldBe 0
+            rest shouldContain "a line the child wrote to the inherited stdout"
+        }
     }
 
     test("a host that exits without closing its sessions stops its children on shutdown") {
