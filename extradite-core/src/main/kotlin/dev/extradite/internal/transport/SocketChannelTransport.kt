@@ -55,6 +55,9 @@ public class SocketChannelTransport(private val channel: SocketChannel, private 
     private val readSelector: Selector
     private val writeSelector: Selector
     private val readBuffer: ByteBuffer = ByteBuffer.allocateDirect(READ_BUFFER_BYTES).flip()
+
+    /** Whether the last read had to wait for the channel; only the thread holding the read turn touches it. */
+    private var lastReadFoundNothing = false
     private val writeLock = Any()
 
     init {
@@ -168,22 +171,41 @@ public class SocketChannelTransport(private val channel: SocketChannel, private 
         // An interrupt would make select() return at once, spinning: keep it aside while waiting,
         // or, when the caller asked for it, end the wait (data already there is read first).
         var interrupted = false
+        // When the last read found the channel empty, the next one most likely will too (a reply
+        // or request is a round trip away): wait first, and save the system call of a read that
+        // returns nothing. The selector is level-triggered, so waiting on bytes already there
+        // returns at once.
+        var wait = lastReadFoundNothing
         try {
             while (true) {
+                if (wait) {
+                    if (interruptible && (interrupted || Thread.currentThread().isInterrupted)) {
+                        // Only the waiting ends: bytes already there are still read.
+                        val n = channel.read(target)
+                        if (n > 0) {
+                            lastReadFoundNothing = false
+                            return
+                        }
+                        if (n < 0) throw EOFException("end of stream")
+                        throw java.io.InterruptedIOException("interrupted while waiting for a frame")
+                    }
+                    try {
+                        readSelector.select()
+                        readSelector.selectedKeys().clear()
+                    } catch (_: ClosedSelectorException) {
+                        throw EOFException("closed")
+                    }
+                    if (Thread.interrupted()) interrupted = true
+                    if (!channel.isOpen) throw EOFException("closed")
+                }
                 val n = channel.read(target)
-                if (n > 0) return
+                if (n > 0) {
+                    // Read again at once next time only if this one did not have to wait.
+                    lastReadFoundNothing = wait
+                    return
+                }
                 if (n < 0) throw EOFException("end of stream")
-                if (interruptible && (interrupted || Thread.currentThread().isInterrupted)) {
-                    throw java.io.InterruptedIOException("interrupted while waiting for a frame")
-                }
-                try {
-                    readSelector.select()
-                    readSelector.selectedKeys().clear()
-                } catch (_: ClosedSelectorException) {
-                    throw EOFException("closed")
-                }
-                if (Thread.interrupted()) interrupted = true
-                if (!channel.isOpen) throw EOFException("closed")
+                wait = true
             }
         } finally {
             if (interrupted) Thread.currentThread().interrupt()
