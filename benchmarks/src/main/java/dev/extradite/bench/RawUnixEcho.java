@@ -8,16 +8,20 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 /**
  * The floor: a bare blocking {@code java.nio} Unix-socket ping-pong of a 16-byte frame between two
- * JVM processes. {@code main} is the echoing child; {@link #roundTripP50} the measuring host.
+ * JVM processes. {@code main} is the echoing child; an instance is the measuring host's end.
  */
-public final class RawUnixEcho {
+public final class RawUnixEcho implements PeerRoundTrip {
     private static final int FRAME = 16;
 
-    private RawUnixEcho() {}
+    private final Path dir;
+    private final Path socket;
+    private final Process child;
+    private final SocketChannel channel;
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(FRAME);
+    private long sequence;
 
     /** Child: connects to the host's socket at args[0] and echoes 16-byte frames until it closes. */
     public static void main(String[] args) throws IOException {
@@ -32,32 +36,37 @@ public final class RawUnixEcho {
         }
     }
 
-    /** Host: starts the echo child, measures {@code roundTrips} ping-pongs, returns the p50 in µs. */
-    public static double roundTripP50(String java, String classpath, int roundTrips) throws Exception {
-        Path dir = Files.createTempDirectory("raw-uds");
-        Path socket = dir.resolve("s");
+    /** Host: starts the echo child with {@code java} on {@code classpath} and accepts its connection. */
+    public RawUnixEcho(String java, String classpath) throws IOException {
+        dir = Files.createTempDirectory("raw-uds");
+        socket = dir.resolve("s");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
-            Process child = new ProcessBuilder(java, "-cp", classpath, RawUnixEcho.class.getName(), socket.toString())
+            child = new ProcessBuilder(java, "-cp", classpath, RawUnixEcho.class.getName(), socket.toString())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            try (SocketChannel channel = server.accept()) {
-                ByteBuffer buffer = ByteBuffer.allocateDirect(FRAME);
-                long[] samples = new long[roundTrips];
-                for (int i = -roundTrips / 5; i < roundTrips; i++) {
-                    long start = System.nanoTime();
-                    buffer.clear();
-                    buffer.putLong(0, i);
-                    while (buffer.hasRemaining()) channel.write(buffer);
-                    buffer.clear();
-                    while (buffer.hasRemaining()) channel.read(buffer);
-                    if (i >= 0) samples[i] = System.nanoTime() - start;
-                }
-                Arrays.sort(samples);
-                return samples[roundTrips / 2] / 1000.0;
-            } finally {
-                child.destroy();
-                child.waitFor();
-            }
+            channel = server.accept();
+        }
+    }
+
+    @Override
+    public void time(long[] samples, int from, int count) throws IOException {
+        for (int i = 0; i < count; i++) {
+            long start = System.nanoTime();
+            buffer.clear();
+            buffer.putLong(0, sequence++);
+            while (buffer.hasRemaining()) channel.write(buffer);
+            buffer.clear();
+            while (buffer.hasRemaining()) if (channel.read(buffer) < 0) throw new IOException("the echo child closed its socket");
+            samples[from + i] = System.nanoTime() - start;
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            channel.close();
+            child.destroy();
+            child.waitFor();
         } finally {
             Files.deleteIfExists(socket);
             Files.deleteIfExists(dir);

@@ -7,13 +7,12 @@ import java.rmi.RemoteException;
 import java.rmi.registry.LocateRegistry;
 import java.rmi.registry.Registry;
 import java.rmi.server.UnicastRemoteObject;
-import java.util.Arrays;
 
 /**
  * The peer Java users know: a JDK RMI {@code int echo(int)} over loopback between two JVM
- * processes. {@code main} is the serving child; {@link #roundTripP50} the measuring host.
+ * processes. {@code main} is the serving child; an instance is the measuring host's end.
  */
-public final class RmiEcho {
+public final class RmiEcho implements PeerRoundTrip {
     /** The remote interface. */
     public interface Echo extends Remote {
         int echo(int value) throws RemoteException;
@@ -26,7 +25,21 @@ public final class RmiEcho {
         }
     }
 
-    private RmiEcho() {}
+    private final Process child;
+    private final Echo echo;
+    private int sequence;
+
+    /** Host: starts the RMI child with {@code java} on {@code classpath} and looks its echo up. */
+    public RmiEcho(String java, String classpath) throws Exception {
+        child = new ProcessBuilder(java, "-cp", classpath, RmiEcho.class.getName()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String line = new BufferedReader(new InputStreamReader(child.getInputStream())).readLine();
+        if (line == null || !line.startsWith("PORT ")) {
+            child.destroy();
+            throw new IllegalStateException("the RMI child did not start: " + line);
+        }
+        int port = Integer.parseInt(line.substring(5).trim());
+        echo = (Echo) LocateRegistry.getRegistry("127.0.0.1", port).lookup("echo");
+    }
 
     /** Child: exports an Echo in a registry on a free loopback port, prints the port, serves until stdin closes. */
     public static void main(String[] args) throws Exception {
@@ -52,25 +65,19 @@ public final class RmiEcho {
         System.exit(0);
     }
 
-    /** Host: starts the RMI child, measures {@code calls} echo calls, returns the p50 in µs. */
-    public static double roundTripP50(String java, String classpath, int calls) throws Exception {
-        Process child = new ProcessBuilder(java, "-cp", classpath, RmiEcho.class.getName()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        try {
-            String line = new BufferedReader(new InputStreamReader(child.getInputStream())).readLine();
-            if (line == null || !line.startsWith("PORT ")) throw new IllegalStateException("the RMI child did not start: " + line);
-            int port = Integer.parseInt(line.substring(5).trim());
-            Echo echo = (Echo) LocateRegistry.getRegistry("127.0.0.1", port).lookup("echo");
-            long[] samples = new long[calls];
-            for (int i = -calls / 5; i < calls; i++) {
-                long start = System.nanoTime();
-                if (echo.echo(i) != i) throw new IllegalStateException("RMI echo returned a wrong value");
-                if (i >= 0) samples[i] = System.nanoTime() - start;
-            }
-            Arrays.sort(samples);
-            return samples[calls / 2] / 1000.0;
-        } finally {
-            child.getOutputStream().close();
-            child.waitFor();
+    @Override
+    public void time(long[] samples, int from, int count) throws RemoteException {
+        for (int i = 0; i < count; i++) {
+            int value = sequence++;
+            long start = System.nanoTime();
+            if (echo.echo(value) != value) throw new IllegalStateException("RMI echo returned a wrong value");
+            samples[from + i] = System.nanoTime() - start;
         }
+    }
+
+    @Override
+    public void close() throws Exception {
+        child.getOutputStream().close();
+        child.waitFor();
     }
 }

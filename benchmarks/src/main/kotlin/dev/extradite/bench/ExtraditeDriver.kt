@@ -76,18 +76,19 @@ class ExtraditeDriver(private val workloadJar: Path) : WorkloadDriver {
         open(WARM_KEY).use { it.newInstance(SEED).callBlocking("ping") }
     }
 
-    /** One unbatched `ping()` at a time: the single-call round trip, p50 in µs. */
-    fun singleCallP50(calls: Int): Double {
-        val w = session()
-        repeat(calls / 5) { w.callBlocking("ping") }
-        val samples = LongArray(calls)
-        for (i in 0 until calls) {
-            val start = System.nanoTime()
-            w.callBlocking("ping")
-            samples[i] = System.nanoTime() - start
+    /** One unbatched `ping()` per round trip, on this driver's session: the single-call peer. */
+    fun singleCalls(): PeerRoundTrip = object : PeerRoundTrip {
+        private val w = session()
+
+        override fun time(samples: LongArray, from: Int, count: Int) {
+            for (i in 0 until count) {
+                val start = System.nanoTime()
+                w.callBlocking("ping")
+                samples[from + i] = System.nanoTime() - start
+            }
         }
-        samples.sort()
-        return samples[calls / 2] / 1000.0
+
+        override fun close() = Unit
     }
 
     override fun close() {

@@ -132,9 +132,7 @@ private fun drive(options: Options) {
     }
     val roundTrips = if (options.quick) 5_000 else 20_000
     val classpath = System.getProperty("java.class.path")
-    val raw = median(List(3) { RawUnixEcho.roundTripP50(java, classpath, roundTrips) })
-    val rmi = median(List(3) { RmiEcho.roundTripP50(java, classpath, roundTrips) })
-    val single = ExtraditeDriver(options.workloadJar).use { driver -> median(List(3) { driver.singleCallP50(roundTrips) }) }
+    val (raw, rmi, single) = measurePeers(java, classpath, options.workloadJar, 3 * roundTrips)
 
     println(String.format("%-36s %14s %14s %9s", "regime", "direct µs/op", "extradite µs/op", "slowdown"))
     for (regime in regimes) {

@@ -1,0 +1,36 @@
+package dev.extradite.bench
+
+import java.nio.file.Path
+
+/** The three round-trip figures of the benchmark's `peers`, p50 in µs. */
+data class PeerFigures(val rawUds: Double, val rmi: Double, val extraditeSingleCall: Double)
+
+/**
+ * Measures the bare socket, RMI and extradite round trips interleaved: each peer is opened once,
+ * warmed, then timed in [blocks] blocks, the peers taking turns block by block (in a rotating
+ * order). This VM switches between a fast and a slow mode for seconds at a time (the bare socket
+ * measures 11 µs in one and 37 µs in the other); measured one after another, the three figures
+ * could come from different modes, and their ratios would mean nothing. Interleaved, every peer
+ * sees the same mix. Each figure is the p50 of all of its [roundTrips] samples.
+ */
+fun measurePeers(java: String, classpath: String, workloadJar: Path, roundTrips: Int, blocks: Int = 30): PeerFigures {
+    ExtraditeDriver(workloadJar).use { driver ->
+        RawUnixEcho(java, classpath).use { raw ->
+            RmiEcho(java, classpath).use { rmi ->
+                val peers = listOf(raw, rmi, driver.singleCalls())
+                val perBlock = maxOf(1, roundTrips / blocks)
+                val warmup = LongArray(roundTrips / 5)
+                for (peer in peers) peer.time(warmup, 0, warmup.size)
+                val samples = List(peers.size) { LongArray(perBlock * blocks) }
+                for (block in 0 until blocks) {
+                    for (turn in peers.indices) {
+                        val index = (block + turn) % peers.size
+                        peers[index].time(samples[index], block * perBlock, perBlock)
+                    }
+                }
+                val p50 = samples.map { it.sort(); it[it.size / 2] / 1000.0 }
+                return PeerFigures(p50[0], p50[1], p50[2])
+            }
+        }
+    }
+}
