@@ -126,8 +126,16 @@ private fun drive(options: Options) {
     val direct = LinkedHashMap<String, List<Double>>()
     val extradite = LinkedHashMap<String, List<Double>>()
     for (regime in regimes) {
-        if (regime.directToo) direct[regime.name] = List(options.repetitions) { runInFreshJvm(regime, "direct", options) }
-        extradite[regime.name] = List(options.repetitions) { runInFreshJvm(regime, "extradite", options) }
+        // Direct and extradite runs alternate, so that a slowdown compares runs made in the same
+        // stretch of this VM's time (it has fast and slow spells lasting seconds).
+        val directRuns = ArrayList<Double>()
+        val extraditeRuns = ArrayList<Double>()
+        repeat(options.repetitions) {
+            if (regime.directToo) directRuns += runInFreshJvm(regime, "direct", options)
+            extraditeRuns += runInFreshJvm(regime, "extradite", options)
+        }
+        if (regime.directToo) direct[regime.name] = directRuns
+        extradite[regime.name] = extraditeRuns
         System.err.println("${regime.name}: direct ${direct[regime.name]?.let(::median)} extradite ${median(extradite.getValue(regime.name))} µs/op")
     }
     val roundTrips = if (options.quick) 5_000 else 20_000
