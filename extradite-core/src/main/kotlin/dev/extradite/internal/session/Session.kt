@@ -126,8 +126,8 @@ public class Session(
     /** True on a thread while it sends the request of a blocking call. */
     private val blockingSend = ThreadLocal.withInitial { false }
 
-    /** Requests whose caller waits on its thread (in [callBlocking]) for the reply. */
-    private val blockingRequests = ConcurrentHashMap.newKeySet<Long>()
+    /** The future of a request whose caller waits for the reply on its thread (in [callBlocking]). */
+    private class BlockingReply : CompletableFuture<Message>()
 
     /** Only the watchdog touches this: the odd turn it saw last tick. */
     internal var turnSeenByWatchdog: Long = -1
@@ -182,12 +182,9 @@ public class Session(
                 "the request is ${frame.bodySize} bytes, larger than maxFrameSize ($maxFrameSize bytes); send less per call or raise maxFrameSize(...)",
             )
         }
-        val future = CompletableFuture<Message>()
+        val blocking = blockingSend.get()
+        val future = if (blocking) BlockingReply() else CompletableFuture<Message>()
         pending[id] = future
-        if (blockingSend.get()) {
-            blockingRequests += id
-            future.whenComplete { _, _ -> blockingRequests -= id }
-        }
         // A caller that gives up (a cancelled coroutine, a cancelled future, an interrupted
         // thread) cancels the remote work too.
         future.whenComplete { _, error ->
@@ -199,7 +196,7 @@ public class Session(
         if (cause != null || !write(frame)) {
             pending.remove(id)
             future.completeExceptionally(cause ?: closeCause.get() ?: ExtraditeProtocolError("the session is closed"))
-        } else if (!blockingSend.get()) {
+        } else if (!blocking) {
             // Nobody waits on a thread for this reply: make sure a reader is reading.
             val turn = readerTurn.get()
             // Also when this very thread is the reader: it may wait for this reply in a way
@@ -374,7 +371,7 @@ public class Session(
                 // A request is registered while this reader still reads (its turn even, so it
                 // cannot be replaced yet): a cancel read by a replacement always finds it.
                 val registered = registerRunning(message)
-                val replyToBlockedCaller = replyId(message)?.let { blockingRequests.remove(it) } ?: false
+                val replyToBlockedCaller = replyId(message)?.let { pending[it] is BlockingReply } ?: false
                 // An interrupt left by the last request's own code must not reach the next one.
                 Thread.interrupted()
                 takeTurn()
@@ -479,7 +476,6 @@ public class Session(
                 return null
             }
             val registered = registerRunning(message)
-            replyId(message)?.let { blockingRequests.remove(it) }
             turn = takeTurn()
             try {
                 dispatch(message, handler, registered, nested = true)
