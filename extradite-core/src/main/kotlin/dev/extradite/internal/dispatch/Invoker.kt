@@ -56,11 +56,12 @@ public class Invoker(
      * A resolved member, made accessible, and how to lay out its arguments: a [Method], a
      * [Constructor], or a [Field] that is read, or written when [writesField].
      *
-     * Calls go through core reflection rather than `MethodHandle`s. On JDK 17 the first call of a
-     * spread `(Object[])Object` handle spins lambda-form classes, 12–16 ms for the first one in a
-     * fresh JVM and about 2 ms per new signature after it, against 0.4 ms for the first reflective
-     * call; warm, both cost 5–12 ns a call (measured in session 3). A child mostly makes few calls
-     * of many members, so reflection's start wins and nothing is lost later.
+     * Calls go through core reflection rather than spread `(Object[])Object` method handles.
+     * Warm, both cost 5–12 ns a call; cold, in a plain JDK 17 JVM, the first spread handle took
+     * 12–16 ms (it spins lambda-form classes) and each new signature about 2 ms, against 0.4 ms
+     * for the first reflective call (measured in session 3). In a child, whose Kotlin lambdas
+     * have set up `java.lang.invoke` already, a cold start did not move measurably either way,
+     * so the simpler of two equally fast paths is kept.
      */
     private inner class Invocation(
         val member: Member,
