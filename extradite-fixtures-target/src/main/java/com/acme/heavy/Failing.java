@@ -18,6 +18,19 @@ public class Failing {
         }
     }
 
+    /** Throws an exception whose message (and so its stack trace) cannot be read. */
+    public void failUnprintably() {
+        throw new Unprintable();
+    }
+
+    /** An exception whose every description throws. */
+    public static final class Unprintable extends RuntimeException {
+        @Override
+        public String getMessage() {
+            throw new IllegalStateException("no message for you");
+        }
+    }
+
     public int recurse(int n) {
         return recurse(n + 1) + 1;
     }

@@ -51,6 +51,13 @@ class ErrorSpec : FunSpec({
         Fixtures.hostCanLoad("com.acme.heavy.HeavyException").shouldBeFalse()
     }
 
+    test("an exception whose message cannot be read is still reported, by its type, and the child keeps serving") {
+        val error = shouldThrow<ExtraditeRemoteError> { target.callBlocking("failUnprintably") }
+        error.remoteTypeName shouldBe "com.acme.heavy.Failing\$Unprintable"
+        error.remoteTraceback shouldContain "could not be read"
+        target.callBlocking("ok") shouldBe "still alive"
+    }
+
     test("a StackOverflowError in the target is reported and the child keeps serving") {
         val error = shouldThrow<ExtraditeRemoteError> { target.call("recurse", 0) }
         error.remoteTypeName shouldBe "java.lang.StackOverflowError"

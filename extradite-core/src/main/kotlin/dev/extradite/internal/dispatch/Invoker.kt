@@ -61,7 +61,8 @@ public class Invoker(
      * 12–16 ms (it spins lambda-form classes) and each new signature about 2 ms, against 0.4 ms
      * for the first reflective call (measured in session 3). In a child, whose Kotlin lambdas
      * have set up `java.lang.invoke` already, a cold start did not move measurably either way,
-     * so the simpler of two equally fast paths is kept.
+     * so the simpler of two equally fast paths is kept. (From JDK 18, `Method.invoke` is itself
+     * built on method handles.)
      */
     private inner class Invocation(
         val member: Member,

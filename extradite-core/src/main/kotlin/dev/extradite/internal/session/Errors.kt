@@ -21,7 +21,14 @@ private const val MAX_TRACEBACK_CHARS = 256 * 1024
  * suppressed included. Nothing of the exception's class is needed to read it on the other side.
  */
 @InternalExtraditeApi
-public fun errorEnvelopeOf(e: Throwable): ErrorEnvelope = when (e) {
+public fun errorEnvelopeOf(e: Throwable): ErrorEnvelope = try {
+    envelopeOf(e)
+} catch (unprintable: Throwable) {
+    // The exception's own message or stack trace threw: report what is certain.
+    ErrorEnvelope.Thrown(e.javaClass.name, null, "${e.javaClass.name} (its message or stack trace could not be read: ${unprintable.javaClass.name})")
+}
+
+private fun envelopeOf(e: Throwable): ErrorEnvelope = when (e) {
     is ExtraditeProtocolError -> ErrorEnvelope.Protocol(e.message ?: "protocol error")
     is ExtraditeModuleLeakError -> ErrorEnvelope.ModuleLeak(e.message ?: "module leak")
     is UnsupportedInteractionError -> ErrorEnvelope.Unsupported(e.message ?: "unsupported interaction")

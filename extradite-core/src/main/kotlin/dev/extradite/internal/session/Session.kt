@@ -192,8 +192,8 @@ public class Session(
                 "the request is ${frame.bodySize} bytes, larger than maxFrameSize ($maxFrameSize bytes); send less per call or raise maxFrameSize(...)",
             )
         }
-        val blocking = blockingSend.get()
-        val future = if (blocking) BlockingReply() else CompletableFuture<Message>()
+        val callerBlocks = blockingSend.get()
+        val future = if (callerBlocks) BlockingReply() else CompletableFuture<Message>()
         pending[id] = future
         // A caller that gives up (a cancelled coroutine, a cancelled future, an interrupted
         // thread) cancels the remote work too.
@@ -206,7 +206,7 @@ public class Session(
         if (cause != null || !write(frame)) {
             pending.remove(id)
             future.completeExceptionally(cause ?: closeCause.get() ?: ExtraditeProtocolError("the session is closed"))
-        } else if (!blocking) {
+        } else if (!callerBlocks) {
             // Nobody waits on a thread for this reply: make sure a reader is reading.
             val turn = readerTurn.get()
             // Also when this very thread is the reader: it may wait for this reply in a way
@@ -554,6 +554,8 @@ public class Session(
     private fun serveOnReader(request: Envelope.Request, attachments: List<ByteArray>, handler: RequestHandler, running: RunningRequest) {
         val job = Job()
         running.attach(job)
+        // close() cancels the jobs it finds in [running]; one attached after it looked is cancelled here.
+        if (!isOpen) job.cancel()
         val reply = Reply(requestContext + running + job, request.id, job)
         val previousChain = running.updateThreadContext(reply.context)
         val result = try {
@@ -566,11 +568,20 @@ public class Session(
         if (result !== COROUTINE_SUSPENDED) reply.resumeWith(Result.success(result as Message))
     }
 
-    /** Where a request served by [serveOnReader] ends: its reply is sent and its job completed. */
+    /**
+     * Where a request served by [serveOnReader] ends: its reply is sent and its job completed. A
+     * reply that cannot be sent (say, the memory for a huge one ran out) is reported as an
+     * uncaught exception of this thread, as a coroutine's would be; the session goes on.
+     */
     private inner class Reply(override val context: CoroutineContext, private val id: Long, private val job: CompletableJob) : Continuation<Message> {
         override fun resumeWith(result: Result<Message>) {
             job.complete()
-            send(result.getOrElse { failureOf(id, it) })
+            try {
+                send(result.getOrElse { failureOf(id, it) })
+            } catch (e: Throwable) {
+                val thread = Thread.currentThread()
+                thread.uncaughtExceptionHandler.uncaughtException(thread, e)
+            }
         }
     }
 
@@ -641,9 +652,9 @@ public class Session(
         }
 
         /**
-         * The request's coroutine, known once its launch returns. The reader that launched it may
-         * have been replaced meanwhile, and its replacement may already have read a cancel: that
-         * cancel takes effect here.
+         * The request's job: known once its launch returns, or before its handler starts when it
+         * is served on the reader. The reader may have been replaced meanwhile, and its
+         * replacement may already have read a cancel: that cancel takes effect here.
          */
         fun attach(job: Job) {
             val cancelled = synchronized(this) {

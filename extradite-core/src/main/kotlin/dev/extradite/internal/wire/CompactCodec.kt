@@ -43,6 +43,9 @@ public object CompactCodec {
     private const val MAX_STRING = 16 * 1024 * 1024
     private const val MAX_DEPTH = 64
 
+    /** The most list slots set aside before the elements are read (see [readList]). */
+    private const val INITIAL_CAPACITY = 64
+
     /** The compact bytes of [envelope], or null when it has a shape this form does not cover. */
     public fun encode(envelope: Envelope): ByteArray? {
         val out = Output()
@@ -142,7 +145,7 @@ public object CompactCodec {
     private fun arguments(input: Input): List<WireValue> {
         val count = input.int
         if (count < 0 || count > input.remaining()) violation("argument count $count")
-        return List(count) { value(input) }
+        return readList(count) { value(input) }
     }
 
     /** The envelope of compact [bytes]; anything malformed is an [ExtraditeProtocolError]. */
@@ -160,8 +163,8 @@ public object CompactCodec {
                     val count = input.int
                     // Each entry takes 12 bytes: a count beyond the bytes left is a lie.
                     if (count < 0 || count > input.remaining() / 12) violation("release count $count")
-                    val ids = ArrayList<Long>(count)
-                    val sends = ArrayList<Int>(count)
+                    val ids = ArrayList<Long>(minOf(count, INITIAL_CAPACITY))
+                    val sends = ArrayList<Int>(minOf(count, INITIAL_CAPACITY))
                     repeat(count) {
                         ids += input.long
                         sends += input.int
@@ -196,7 +199,7 @@ public object CompactCodec {
             } else {
                 val count = input.int
                 if (count < 0 || count > input.remaining() / 4) violation("call count $count")
-                Operation.Batch(receiver, method, List(count) { arguments(input) }, policy)
+                Operation.Batch(receiver, method, readList(count) { arguments(input) }, policy)
             }
         }
     }
@@ -227,7 +230,7 @@ public object CompactCodec {
         val count = input.int
         // Every value takes at least one byte: a count beyond the bytes left is a lie.
         if (count < 0 || count > input.remaining()) violation("element count $count")
-        return List(count) { value(input, depth) }
+        return readList(count) { value(input, depth) }
     }
 
     private fun value(out: Output, value: WireValue) {
@@ -287,7 +290,7 @@ public object CompactCodec {
             val type = string(input)
             val count = input.int
             if (count < 0 || count > input.remaining()) violation("interface count $count")
-            val interfaces = List(count) { string(input) }
+            val interfaces = readList(count) { string(input) }
             val sam = if (input.get() != 0.toByte()) string(input) else null
             WireValue.Ref(owner, id, type, interfaces, sam)
         }
@@ -317,6 +320,17 @@ public object CompactCodec {
         val length = input.int
         if (length < 0 || length > input.remaining() || length > MAX_STRING) violation("string length $length")
         return input.string(length)
+    }
+
+    /**
+     * [count] elements read by [element], in a list that grows as they arrive: a count is only
+     * bounded by the bytes left, and space set aside for it up front at every nesting level
+     * could add up to gigabytes for a hostile frame that then ends early.
+     */
+    private inline fun <T> readList(count: Int, element: () -> T): List<T> {
+        val list = ArrayList<T>(minOf(count, INITIAL_CAPACITY))
+        repeat(count) { list.add(element()) }
+        return list
     }
 
     private fun violation(what: String): Nothing = throw ExtraditeProtocolError("malformed compact envelope from the peer: bad $what")

@@ -102,6 +102,21 @@ class FrameSpec : FunSpec({
         shouldThrow<ExtraditeProtocolError> { CompactCodec.decode(nested.array()) }.message shouldContain "nesting"
     }
 
+    test("hostile element counts cost no more memory than the frame: lists grow as elements arrive") {
+        // 'R' id, then 64 nested lists each claiming as many elements as there are bytes left, then
+        // a bad tag and 4 MiB of padding: refused at the first element. Space set aside for each
+        // claim up front would be 64 x 4 Mi list slots.
+        val size = 9 + 64 * 5 + 1 + 4 * 1024 * 1024
+        val hostile = ByteBuffer.allocate(size).put('R'.code.toByte()).putLong(8)
+        repeat(64) { hostile.put(13).putInt(size - hostile.position() - 4) }
+        hostile.put(99)
+        val threads = java.lang.management.ManagementFactory.getThreadMXBean() as com.sun.management.ThreadMXBean
+        val before = threads.getThreadAllocatedBytes(Thread.currentThread().id)
+        shouldThrow<ExtraditeProtocolError> { CompactCodec.decode(hostile.array()) }
+        val allocated = threads.getThreadAllocatedBytes(Thread.currentThread().id) - before
+        if (allocated > 16L * 1024 * 1024) throw AssertionError("decoding allocated $allocated bytes")
+    }
+
     test("a compact release must hold as many entries as it claims") {
         val release = CompactCodec.encode(Envelope.Release(listOf(3L), listOf(1)))!!
         // 'D' count:i32 (id:i64 sends:i32)*: claim a million entries in 12 bytes.
