@@ -33,14 +33,18 @@ internal object ChildRuntimeClasspath {
                 "dev.extradite:extradite-jvm-child to your application, or set -Dextradite.child.classpath",
         )
         val coordinates = list.openStream().bufferedReader().readLines().mapNotNull(::parseCoordinate)
-        val hostJars = hostClasspathJars(loader)
+        val classPathJars = classPathJars()
+        // Opening every jar the loader sees costs tens of milliseconds in a large application:
+        // only when `java.class.path` lacks a dependency.
+        val loaderJars by lazy { jarsSeenBy(loader) }
         val missing = mutableListOf<String>()
         val found = LinkedHashSet<Path>()
         found.add(locationOf(loader, MAIN_CLASS.replace('.', '/') + ".class"))
         found.add(locationOf(loader, "dev/extradite/RemoteClass.class"))
         for (c in coordinates) {
             if (c.group == "dev.extradite") continue
-            val path = hostJars[c.fileName] ?: localRepository().resolve(c.repositoryPath).takeIf { Files.isRegularFile(it) }
+            val path = classPathJars[c.fileName] ?: loaderJars[c.fileName]
+                ?: localRepository().resolve(c.repositoryPath).takeIf { Files.isRegularFile(it) }
             if (path != null) found.add(path) else if (!c.optional) missing += c.toString()
         }
         if (missing.isNotEmpty()) {
@@ -70,13 +74,19 @@ internal object ChildRuntimeClasspath {
     private fun localRepository(): Path = System.getProperty("maven.repo.local")?.let { Paths.get(it) }
         ?: Paths.get(System.getProperty("user.home"), ".m2", "repository")
 
-    /** Jars visible to the host by file name: `java.class.path` plus every jar the loader sees (manifest-only classpath jars included). */
-    private fun hostClasspathJars(loader: ClassLoader): Map<String, Path> {
+    /** The jars of `java.class.path`, by file name. */
+    private fun classPathJars(): Map<String, Path> {
         val jars = LinkedHashMap<String, Path>()
         System.getProperty("java.class.path").orEmpty().split(File.pathSeparator).filter { it.endsWith(".jar") }.forEach {
             val path = Paths.get(it)
             jars.putIfAbsent(path.fileName.toString(), path)
         }
+        return jars
+    }
+
+    /** Every jar [loader] sees, by file name, manifest-only classpath jars included. */
+    private fun jarsSeenBy(loader: ClassLoader): Map<String, Path> {
+        val jars = LinkedHashMap<String, Path>()
         for (url in loader.getResources("META-INF/MANIFEST.MF")) {
             val path = jarOf(url) ?: continue
             jars.putIfAbsent(path.fileName.toString(), path)
