@@ -49,6 +49,13 @@ public class Invoker(
 
         override fun equals(other: Any?): Boolean = other is CallKey && other.hash == hash && other.type === type &&
             other.kind == kind && other.name == name && other.argumentClasses.contentEquals(argumentClasses)
+
+        /** Whether [arguments] have the classes this key was made of (same member assumed). */
+        fun matches(arguments: Array<Any?>): Boolean {
+            if (arguments.size != argumentClasses.size) return false
+            for (i in arguments.indices) if (arguments[i]?.javaClass !== argumentClasses[i]) return false
+            return true
+        }
     }
     private data class MemberKey(val type: Class<*>, val name: String, val isStatic: Boolean)
 
@@ -140,12 +147,28 @@ public class Invoker(
     }
 
     /** Calls [name] on [receiver] (an instance of [type]), or the static method when [receiver] is null. */
-    public suspend fun call(receiver: Any?, type: Class<*>, name: String, arguments: Array<Any?>): Any? {
+    public suspend fun call(receiver: Any?, type: Class<*>, name: String, arguments: Array<Any?>): Any? =
+        invocationFor(receiver, type, name, arguments).second.invoke(receiver, arguments)
+
+    private fun invocationFor(receiver: Any?, type: Class<*>, name: String, arguments: Array<Any?>): Pair<CallKey, Invocation> {
         val kind = if (receiver == null) Kind.STATIC else Kind.INSTANCE
-        val invocation = calls.getOrPut(CallKey(type, name, kind, arguments)) {
-            resolveCall(type, name, kind, arguments)
+        val key = CallKey(type, name, kind, arguments)
+        return key to calls.getOrPut(key) { resolveCall(type, name, kind, arguments) }
+    }
+
+    /**
+     * Calls of [name] on [receiver] one after another, as a batch makes them: a call whose
+     * argument classes are those of the call before reuses its resolution without building a
+     * key or consulting the shared cache. Not thread safe; one per batch.
+     */
+    public inner class Calls(private val receiver: Any?, private val type: Class<*>, private val name: String) {
+        private var last: Pair<CallKey, Invocation>? = null
+
+        /** Calls the member with [arguments]. */
+        public suspend fun call(arguments: Array<Any?>): Any? {
+            val resolved = last?.takeIf { it.first.matches(arguments) } ?: invocationFor(receiver, type, name, arguments).also { last = it }
+            return resolved.second.invoke(receiver, arguments)
         }
-        return invocation.invoke(receiver, arguments)
     }
 
     /**

@@ -50,7 +50,8 @@ public abstract class Peer(public val side: Side, public val policies: PolicyRul
             is Operation.Batch -> {
                 val (receiver, type) = resolve(op.receiver)
                 val results = ArrayList<Any?>(op.calls.size)
-                for (args in op.calls) results += invoker.call(receiver, type, op.method, decoder.decodeAll(args))
+                val calls = invoker.Calls(receiver, type, op.method)
+                for (args in op.calls) results += calls.call(decoder.decodeAll(args))
                 encoder.encode(results)
             }
             is Operation.Get -> {

@@ -33,7 +33,20 @@ class InvokerSpec : FunSpec({
         val error = shouldThrow<UnsupportedInteractionError> { invoker.call(VarArgs(), VarArgs::class.java, "f", arrayOf(1)) }
         error.message shouldContain "ambiguous"
     }
+
+    test("a run of calls resolves each overload by its own arguments, reusing a resolution only for the same argument classes") {
+        val invoker = Invoker(InvokerSpec::class.java.classLoader)
+        val calls = invoker.Calls(Overloads(), Overloads::class.java, "kind")
+        val arguments = listOf<Any?>(1, 2, 3L, "s", 4, null, 5L)
+        arguments.map { calls.call(arrayOf(it)) } shouldBe listOf("int", "int", "long", "string", "int", "string", "long")
+    }
 })
+
+class Overloads {
+    fun kind(value: Int): String = "int"
+    fun kind(value: Long): String = "long"
+    fun kind(value: String?): String = "string"
+}
 
 class VarArgs {
     fun f(vararg values: Int): Int = values.size
