@@ -77,7 +77,8 @@ data class Options(
     }
 }
 
-private fun scaled(n: Int, quick: Boolean): Int = if (quick) maxOf(1, n / 10) else n
+/** [n] divided by 10 in quick mode, but never to nothing: a regime runs at least once, and a warm-up of 0 stays 0. */
+private fun scaled(n: Int, quick: Boolean): Int = if (quick && n > 0) maxOf(1, n / 10) else n
 
 /** One regime in one mode, in this JVM: µs per operation. */
 private fun runOne(regime: Regime, mode: String, options: Options): Double {
