@@ -13,7 +13,9 @@ import java.nio.BufferUnderflowException
  * [Operation.Get], [Operation.Set]), their [Envelope.Response], and [Envelope.Release] and
  * [Envelope.Cancel], when every value in them is a scalar, a string, an array attachment, a
  * handle, an enum, or a list, set, map, array or record of those nested at most 64 deep.
- * Everything else (`@Serializable` values, failures, the handshake, statistics) stays JSON.
+ * The handshake ([Envelope.Hello], [Envelope.Welcome], [Envelope.Refused]) takes it too, so that a
+ * child starts without initialising JSON at all. Everything else (`@Serializable` values,
+ * failures, statistics) stays JSON.
  *
  * Why: JSON encoding and decoding was the largest CPU cost of a round trip (2.7 µs per envelope
  * in JMH, four per round trip), and far more while a JVM still interprets it, which is all of a
@@ -26,7 +28,9 @@ import java.nio.BufferUnderflowException
  * `'Q'` (call) `receiver policy:i8 method:str args`; `'B'` (batch) `receiver policy:i8 method:str
  * count:i32 args*`; `'L'` (load) `type:str`; `'N'` (new) `type:str args`; `'G'` (get)
  * `receiver name:str`; `'S'` (set) `receiver name:str value`. A response is `'R' id:i64 value`;
- * a release `'D' count:i32 (id:i64 sends:i32)*`; a cancel `'C' id:i64`. args is
+ * a release `'D' count:i32 (id:i64 sends:i32)*`; a cancel `'C' id:i64`; a hello `'H' protocol:i32
+ * token:str pid:i64`; a welcome `'W' count:i32 classpath:str* maxFrameSize:i32 policy:i8
+ * count:i32 (type:str policy:i8)* bulk:(0 | 1 str) bulkThreshold:i32`; a refusal `'V' reason:str`. args is
  * `argc:i32 value*`; receiver is `0 id:i64` or `1 type:str`; str is `len:i32` and UTF-8.
  */
 @InternalExtraditeApi
@@ -40,6 +44,9 @@ public object CompactCodec {
     private const val SET: Byte = 'S'.code.toByte()
     private const val RELEASE: Byte = 'D'.code.toByte()
     private const val CANCEL: Byte = 'C'.code.toByte()
+    private const val HELLO: Byte = 'H'.code.toByte()
+    private const val WELCOME: Byte = 'W'.code.toByte()
+    private const val REFUSED: Byte = 'V'.code.toByte()
     private const val MAX_STRING = 16 * 1024 * 1024
     private const val MAX_DEPTH = 64
 
@@ -107,6 +114,31 @@ public object CompactCodec {
                 out.byte(CANCEL)
                 out.long(envelope.id)
             }
+            is Envelope.Hello -> {
+                out.byte(HELLO)
+                out.int(envelope.protocol)
+                out.string(envelope.token)
+                out.long(envelope.pid)
+            }
+            is Envelope.Welcome -> {
+                out.byte(WELCOME)
+                out.int(envelope.classpath.size)
+                for (entry in envelope.classpath) out.string(entry)
+                out.int(envelope.maxFrameSize)
+                out.byte(envelope.policy.ordinal.toByte())
+                out.int(envelope.typeRules.size)
+                for ((type, policy) in envelope.typeRules) {
+                    out.string(type)
+                    out.byte(policy.ordinal.toByte())
+                }
+                val bulk = envelope.bulkDirectory
+                if (bulk == null) out.byte(0) else { out.byte(1); out.string(bulk) }
+                out.int(envelope.bulkThreshold)
+            }
+            is Envelope.Refused -> {
+                out.byte(REFUSED)
+                out.string(envelope.reason)
+            }
             else -> return null
         }
         return out.bytes()
@@ -172,6 +204,22 @@ public object CompactCodec {
                     Envelope.Release(ids, sends)
                 }
                 CANCEL -> Envelope.Cancel(input.long)
+                // The protocol version comes first, so that any later layout still reads it.
+                HELLO -> Envelope.Hello(input.int, string(input), input.long)
+                WELCOME -> {
+                    val classpath = readList(count(input, "classpath entry count")) { string(input) }
+                    val maxFrameSize = input.int
+                    val policy = policy(input.get().toInt()) ?: violation("policy")
+                    val rules = LinkedHashMap<String, TransportPolicy>()
+                    repeat(count(input, "type rule count")) { rules[string(input)] = policy(input.get().toInt()) ?: violation("rule policy") }
+                    val bulk = when (val flag = input.get().toInt()) {
+                        0 -> null
+                        1 -> string(input)
+                        else -> violation("bulk directory flag $flag")
+                    }
+                    Envelope.Welcome(classpath, maxFrameSize, policy, rules, bulk, input.int)
+                }
+                REFUSED -> Envelope.Refused(string(input))
                 else -> violation("envelope tag $tag")
             }
             if (input.hasRemaining()) violation("${input.remaining()} trailing bytes")
@@ -190,8 +238,7 @@ public object CompactCodec {
             val receiver = receiver(input)
             val policy = when (val p = input.get().toInt()) {
                 -1 -> null
-                in TransportPolicy.entries.indices -> TransportPolicy.entries[p]
-                else -> violation("policy $p")
+                else -> policy(p) ?: violation("policy $p")
             }
             val method = string(input)
             if (tag == REQUEST) {
@@ -320,6 +367,15 @@ public object CompactCodec {
         val length = input.int
         if (length < 0 || length > input.remaining() || length > MAX_STRING) violation("string length $length")
         return input.string(length)
+    }
+
+    private fun policy(ordinal: Int): TransportPolicy? = TransportPolicy.entries.getOrNull(ordinal)
+
+    /** A count of at least one byte per element: one beyond the bytes left is a lie. */
+    private fun count(input: Input, what: String): Int {
+        val count = input.int
+        if (count < 0 || count > input.remaining()) violation("$what $count")
+        return count
     }
 
     /**

@@ -69,6 +69,10 @@ class FrameSpec : FunSpec({
             Envelope.Request(13, 6, Operation.Set(Receiver.Static("com.acme.Z"), "level", WireValue.I32(4))),
             Envelope.Release(listOf(3L, 4L), listOf(1, 2)), Envelope.Release(emptyList(), emptyList()),
             Envelope.Cancel(14),
+            Envelope.Hello(PROTOCOL_VERSION, "a1b2", 4242),
+            Envelope.Welcome(listOf("/a.jar", "/b dir/"), 1 shl 20, TransportPolicy.REFERENCE, mapOf("com.acme.Z" to TransportPolicy.VALUE), "/dev/shm/x", 65536),
+            Envelope.Welcome(emptyList(), 1024),
+            Envelope.Refused("wrong token"),
         )
         for (envelope in everyday) {
             val frame = EnvelopeCodec.encode(Message(envelope))
@@ -117,7 +121,7 @@ class FrameSpec : FunSpec({
         if (allocated > 16L * 1024 * 1024) throw AssertionError("decoding allocated $allocated bytes")
     }
 
-    test("a compact release must hold as many entries as it claims") {
+    test("compact releases and welcomes must hold as many entries as they claim") {
         val release = CompactCodec.encode(Envelope.Release(listOf(3L), listOf(1)))!!
         // 'D' count:i32 (id:i64 sends:i32)*: claim a million entries in 12 bytes.
         val lying = release.copyOf().also { ByteBuffer.wrap(it).putInt(1, 1_000_000) }
@@ -125,6 +129,11 @@ class FrameSpec : FunSpec({
         for (cut in 1 until release.size) shouldThrow<ExtraditeProtocolError> { CompactCodec.decode(release.copyOf(cut)) }
         val load = CompactCodec.encode(Envelope.Request(1, 1, Operation.LoadClass("com.acme.Z")))!!
         for (cut in 1 until load.size) shouldThrow<ExtraditeProtocolError> { CompactCodec.decode(load.copyOf(cut)) }
+        val welcome = CompactCodec.encode(Envelope.Welcome(listOf("/a.jar"), 1024, typeRules = mapOf("T" to TransportPolicy.VALUE)))!!
+        for (cut in 1 until welcome.size) shouldThrow<ExtraditeProtocolError> { CompactCodec.decode(welcome.copyOf(cut)) }
+        // 'W' count:i32: claim a million classpath entries in a few bytes.
+        val lyingWelcome = welcome.copyOf().also { ByteBuffer.wrap(it).putInt(1, 1_000_000) }
+        shouldThrow<ExtraditeProtocolError> { CompactCodec.decode(lyingWelcome) }.message shouldContain "classpath entry count"
     }
 
     test("a truncated or corrupt compact envelope is a protocol error") {
