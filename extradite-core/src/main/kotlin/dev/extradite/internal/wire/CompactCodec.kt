@@ -174,11 +174,7 @@ public object CompactCodec {
         for (arg in args) value(out, arg)
     }
 
-    private fun arguments(input: Input): List<WireValue> {
-        val count = input.int
-        if (count < 0 || count > input.remaining()) violation("argument count $count")
-        return readList(count) { value(input) }
-    }
+    private fun arguments(input: Input): List<WireValue> = readList(count(input, "argument count")) { value(input) }
 
     /** The envelope of compact [bytes]; anything malformed is an [ExtraditeProtocolError]. */
     public fun decode(bytes: ByteArray): Envelope {
@@ -273,12 +269,7 @@ public object CompactCodec {
         for (item in items) value(out, item)
     }
 
-    private fun values(input: Input, depth: Int): List<WireValue> {
-        val count = input.int
-        // Every value takes at least one byte: a count beyond the bytes left is a lie.
-        if (count < 0 || count > input.remaining()) violation("element count $count")
-        return readList(count) { value(input, depth) }
-    }
+    private fun values(input: Input, depth: Int): List<WireValue> = readList(count(input, "element count")) { value(input, depth) }
 
     private fun value(out: Output, value: WireValue) {
         when (value) {
@@ -335,9 +326,7 @@ public object CompactCodec {
             }
             val id = input.long
             val type = string(input)
-            val count = input.int
-            if (count < 0 || count > input.remaining()) violation("interface count $count")
-            val interfaces = readList(count) { string(input) }
+            val interfaces = readList(count(input, "interface count")) { string(input) }
             val sam = if (input.get() != 0.toByte()) string(input) else null
             WireValue.Ref(owner, id, type, interfaces, sam)
         }
@@ -418,16 +407,12 @@ public object CompactCodec {
 
         fun int(v: Int) {
             room(4)
-            bytes[size] = (v shr 24).toByte()
-            bytes[size + 1] = (v shr 16).toByte()
-            bytes[size + 2] = (v shr 8).toByte()
-            bytes[size + 3] = v.toByte()
-            size += 4
+            size = putIntBigEndian(bytes, size, v)
         }
 
         fun long(v: Long) {
-            int((v ushr 32).toInt())
-            int(v.toInt())
+            room(8)
+            size = putLongBigEndian(bytes, size, v)
         }
 
         fun string(v: String) {

@@ -145,26 +145,13 @@ public class ValueEncoder(private val context: CodecContext) {
         val bytes = ByteArray(list.size * type.width)
         var at = 0
         when (type) {
-            PrimitiveType.INT -> for (element in list) at = putInt(bytes, at, element as Int)
-            PrimitiveType.LONG -> for (element in list) at = putLong(bytes, at, element as Long)
-            else -> for (element in list) at = putLong(bytes, at, (element as Double).toRawBits())
+            PrimitiveType.INT -> for (element in list) at = putIntBigEndian(bytes, at, element as Int)
+            PrimitiveType.LONG -> for (element in list) at = putLongBigEndian(bytes, at, element as Long)
+            else -> for (element in list) at = putLongBigEndian(bytes, at, (element as Double).toRawBits())
         }
         attachments.add(bytes)
         return WireValue.PackedList(type, attachments.size - 1)
     }
-
-    /** Writes [v] big-endian at [at]; returns the index after it. */
-    @Suppress("NOTHING_TO_INLINE")
-    private inline fun putInt(bytes: ByteArray, at: Int, v: Int): Int {
-        bytes[at] = (v shr 24).toByte()
-        bytes[at + 1] = (v shr 16).toByte()
-        bytes[at + 2] = (v shr 8).toByte()
-        bytes[at + 3] = v.toByte()
-        return at + 4
-    }
-
-    @Suppress("NOTHING_TO_INLINE")
-    private inline fun putLong(bytes: ByteArray, at: Int, v: Long): Int = putInt(bytes, putInt(bytes, at, (v ushr 32).toInt()), v.toInt())
 
     private fun attach(type: PrimitiveType, bytes: ByteArray): WireValue {
         val bulk = context.bulk

@@ -1,0 +1,20 @@
+package dev.extradite.internal.wire
+
+/**
+ * Writes [v] big-endian into [bytes] at [at] and returns the index after it. Inline: the codecs
+ * call it once per element, often while the JVM still interprets them, where a `ByteBuffer` put
+ * would be several JDK calls deep.
+ */
+@Suppress("NOTHING_TO_INLINE")
+internal inline fun putIntBigEndian(bytes: ByteArray, at: Int, v: Int): Int {
+    bytes[at] = (v shr 24).toByte()
+    bytes[at + 1] = (v shr 16).toByte()
+    bytes[at + 2] = (v shr 8).toByte()
+    bytes[at + 3] = v.toByte()
+    return at + 4
+}
+
+/** [putIntBigEndian] for a `Long`: its high half, then its low half. */
+@Suppress("NOTHING_TO_INLINE")
+internal inline fun putLongBigEndian(bytes: ByteArray, at: Int, v: Long): Int =
+    putIntBigEndian(bytes, putIntBigEndian(bytes, at, (v ushr 32).toInt()), v.toInt())
