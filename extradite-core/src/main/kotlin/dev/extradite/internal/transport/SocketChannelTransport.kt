@@ -178,17 +178,9 @@ public class SocketChannelTransport(private val channel: SocketChannel, private 
         var wait = lastReadFoundNothing
         try {
             while (true) {
-                if (wait) {
-                    if (interruptible && (interrupted || Thread.currentThread().isInterrupted)) {
-                        // Only the waiting ends: bytes already there are still read.
-                        val n = channel.read(target)
-                        if (n > 0) {
-                            lastReadFoundNothing = false
-                            return
-                        }
-                        if (n < 0) throw EOFException("end of stream")
-                        throw java.io.InterruptedIOException("interrupted while waiting for a frame")
-                    }
+                // Interrupted: only the waiting ends; bytes already there are still read.
+                val givingUp = wait && interruptible && (interrupted || Thread.currentThread().isInterrupted)
+                if (wait && !givingUp) {
                     try {
                         readSelector.select()
                         readSelector.selectedKeys().clear()
@@ -201,10 +193,11 @@ public class SocketChannelTransport(private val channel: SocketChannel, private 
                 val n = channel.read(target)
                 if (n > 0) {
                     // Read again at once next time only if this one did not have to wait.
-                    lastReadFoundNothing = wait
+                    lastReadFoundNothing = wait && !givingUp
                     return
                 }
                 if (n < 0) throw EOFException("end of stream")
+                if (givingUp) throw java.io.InterruptedIOException("interrupted while waiting for a frame")
                 wait = true
             }
         } finally {
