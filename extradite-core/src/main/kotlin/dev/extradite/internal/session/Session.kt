@@ -326,10 +326,9 @@ public class Session(
     }
 
     /** A [RunningRequest] for [message] when it is a request, entered in [running] before it is dispatched. */
-    private fun registerRunning(message: Message): RunningRequest? {
-        val request = message.envelope as? Envelope.Request ?: return null
-        return RunningRequest(request.chain, currentChain).also { running[request.id] = it }
-    }
+    private fun registerRunning(message: Message): RunningRequest? = (message.envelope as? Envelope.Request)?.let(::register)
+
+    private fun register(request: Envelope.Request): RunningRequest = RunningRequest(request.chain, currentChain).also { running[request.id] = it }
 
     /**
      * Routes one message; a request's [RunningRequest] may be [registered] already. [nested]: read
@@ -340,7 +339,7 @@ public class Session(
             is Envelope.Response -> pending.remove(envelope.id)?.complete(message)
             is Envelope.Failure -> pending.remove(envelope.id)?.complete(message)
             is Envelope.Request -> {
-                val running = registered ?: RunningRequest(envelope.chain, currentChain).also { this.running[envelope.id] = it }
+                val running = registered ?: register(envelope)
                 val waiter = waiters[envelope.chain]
                 val routed = waiter != null && waiter.offer(Runnable { serveInline(envelope, message.attachments, handler, running) })
                 if (!routed) {
@@ -596,8 +595,7 @@ public class Session(
 
     /** Serves a nested request on the thread blocked in its chain. */
     private fun serveInline(request: Envelope.Request, attachments: List<ByteArray>, handler: RequestHandler, running: RunningRequest) {
-        val previous = currentChain.get()
-        currentChain.set(request.chain)
+        // [running] sets this thread's call chain while the request's coroutine runs.
         try {
             send(runBlocking(running) { serve(request, attachments, handler, running) })
         } catch (e: InterruptedException) {
@@ -608,8 +606,6 @@ public class Session(
             if (!running.isCancelled()) Thread.currentThread().interrupt()
             this.running.remove(request.id, running)
             send(failureOf(request.id, CancellationException("cancelled by the peer")))
-        } finally {
-            currentChain.set(previous)
         }
     }
 
