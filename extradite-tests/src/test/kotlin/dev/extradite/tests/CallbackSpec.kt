@@ -36,6 +36,12 @@ class CallbackSpec : FunSpec({
         ran.get() shouldBe 1
     }
 
+    test("a Kotlin lambda compiled as a class (-Xlambdas=class, Kotlin 1.x) works as a callback like any other") {
+        target.call("applyKotlin", ClassCompiledLambda { it + 100 }, 1) shouldBe 101
+        target.call("applyTwice", ClassCompiledLambda { it * 3 }, 2) shouldBe 18
+        target.call("accumulate", ClassCompiledLambda { it * 3 + 17 }, 100) shouldBe (0 until 100).sumOf { it * 3L + 17 }
+    }
+
     test("a host object implementing an application interface reaches the target as that interface") {
         val greeter = Greeter { "hello $it" }
         target.call("greetAll", greeter, listOf("ann", "bob")) shouldBe "hello ann;hello bob;"
@@ -107,3 +113,11 @@ class CallbackSpec : FunSpec({
         }
     }
 })
+
+/**
+ * A lambda as kotlinc compiles it with `-Xlambdas=class` (the default before Kotlin 2.0): a
+ * `kotlin.jvm.internal.Lambda` whose own `invoke` takes an `int`, behind a bridge `invoke(Object)`.
+ */
+private class ClassCompiledLambda(private val body: (Int) -> Int) : kotlin.jvm.internal.Lambda<Int>(1), (Int) -> Int {
+    override fun invoke(p1: Int): Int = body(p1)
+}

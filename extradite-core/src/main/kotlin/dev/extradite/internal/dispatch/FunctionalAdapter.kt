@@ -39,19 +39,39 @@ public object FunctionalInterfaces {
      * a Kotlin lambda, `run` for a `Runnable`), or null when it offers none or several.
      */
     public fun samNameOf(type: Class<*>): String? =
-        allInterfaces(type).mapNotNull { samOf(it)?.name }.distinct().singleOrNull()
+        offeredInterfaces(type).mapNotNull { samOf(it)?.name }.distinct().singleOrNull()
 
     /**
-     * True when [method] may be called on an object lent by the host: `toString`, `equals`,
-     * `hashCode`, or a method some public interface of its class declares. Nothing else, so that
-     * `getClass()` and reflection from there stay out of the other side's reach.
+     * The interfaces through which an object lent by the host is offered to the other side: its
+     * public interfaces, less the Kotlin compiler's own bookkeeping (`kotlin.jvm.internal`, such
+     * as the `FunctionBase.getArity` of a lambda compiled as a class), so that a lambda looks the
+     * same however its code was compiled.
      */
-    public fun isOfferedMethod(method: Method): Boolean =
-        method.name in setOf("toString", "equals", "hashCode") ||
-            (listOf(method.declaringClass) + allInterfaces(method.declaringClass)).any { type ->
-                type.isInterface && Modifier.isPublic(type.modifiers) &&
-                    runCatching { type.getMethod(method.name, *method.parameterTypes) }.isSuccess
-            }
+    public fun offeredInterfaces(type: Class<*>): List<Class<*>> = offered.get(type).interfaces
+
+    /**
+     * The methods the other side may call on an object lent by the host: `toString`, `equals`,
+     * `hashCode`, and the methods of its [offeredInterfaces], as those interfaces declare them.
+     * Nothing else, so that `getClass()` and reflection from there stay out of the other side's
+     * reach. Calls go through the interface's method, so a lambda whose own `invoke` takes an
+     * `int` (compiled as a class) is called through `Function1.invoke(Object)` like any other.
+     */
+    public fun offeredMethods(type: Class<*>): List<Method> = offered.get(type).methods
+
+    private class Offered(val interfaces: List<Class<*>>, val methods: List<Method>)
+
+    private val offered = object : ClassValue<Offered>() {
+        override fun computeValue(type: Class<*>): Offered {
+            val interfaces = allInterfaces(type).filter { Modifier.isPublic(it.modifiers) && it.packageName != "kotlin.jvm.internal" }
+            val objectMethods = Any::class.java.methods.filter { it.name in OBJECT_METHODS }
+            val methods = (objectMethods + interfaces.flatMap { it.methods.asList() })
+                .filter { !Modifier.isStatic(it.modifiers) }
+                .distinctBy { it.name to it.parameterTypes.toList() }
+            return Offered(interfaces, methods)
+        }
+    }
+
+    private val OBJECT_METHODS = setOf("toString", "equals", "hashCode")
 
     /** Every interface [type] implements, directly or through superclasses and superinterfaces. */
     public fun allInterfaces(type: Class<*>): Set<Class<*>> {

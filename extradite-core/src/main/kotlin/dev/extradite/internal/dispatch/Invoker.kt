@@ -26,8 +26,11 @@ import kotlin.coroutines.intrinsics.suspendCoroutineUninterceptedOrReturn
 public class Invoker(
     private val loader: ClassLoader,
     private val adapter: FunctionalAdapter? = null,
-    /** Which public methods may be called at all; fields and properties are refused when this is set. */
-    private val memberFilter: ((Method) -> Boolean)? = null,
+    /**
+     * When set, the only methods of a class that may be called (the host offers those of its
+     * objects' public interfaces); fields and properties are refused.
+     */
+    private val offeredMethods: ((Class<*>) -> List<Method>)? = null,
 ) {
     private val classes = ConcurrentHashMap<String, Class<*>>()
     private val calls = ConcurrentHashMap<CallKey, Invocation>()
@@ -187,7 +190,7 @@ public class Invoker(
     private fun resolveCall(type: Class<*>, name: String, kind: Kind, arguments: Array<Any?>): Invocation {
         val named = linked(type) { it.methods }.filter { it.name == name && !it.isBridge && !it.isSynthetic }
             .filter { kind == Kind.INSTANCE || Modifier.isStatic(it.modifiers) }
-        val methods = named.filter { memberFilter == null || memberFilter.invoke(it) }
+        val methods = if (offeredMethods == null) named else offeredMethods.invoke(type).filter { it.name == name }
         if (methods.isEmpty() && named.isNotEmpty()) {
             throw UnsupportedInteractionError("${type.name}.$name may not be called from the other side; only the methods of its public interfaces are offered")
         }
@@ -253,7 +256,7 @@ public class Invoker(
 
     /** Reads property or field [name]: `getName()`, `isName()`, a Kotlin `isName()`, field `name`, or a method `name()`. */
     public suspend fun get(receiver: Any?, type: Class<*>, name: String): Any? {
-        if (memberFilter != null) throw UnsupportedInteractionError("properties of ${type.name} cannot be read from the other side; call an interface method")
+        if (offeredMethods != null) throw UnsupportedInteractionError("properties of ${type.name} cannot be read from the other side; call an interface method")
         val invocation = getters.getOrPut(MemberKey(type, name, receiver == null)) { resolveGetter(type, name, receiver == null) }
         return invocation.invoke(receiver, emptyArray())
     }
@@ -284,7 +287,7 @@ public class Invoker(
 
     /** Writes property or field [name]: `setName(value)` (overloads resolved on the value), or a non-final public field. */
     public suspend fun set(receiver: Any?, type: Class<*>, name: String, value: Any?) {
-        if (memberFilter != null) throw UnsupportedInteractionError("properties of ${type.name} cannot be written from the other side; call an interface method")
+        if (offeredMethods != null) throw UnsupportedInteractionError("properties of ${type.name} cannot be written from the other side; call an interface method")
         val isStatic = receiver == null
         val capitalized = name.replaceFirstChar { it.uppercaseChar() }
         val setterNames = listOfNotNull(

@@ -66,7 +66,7 @@ internal class HostSession private constructor(
      * public interfaces (and toString, equals, hashCode) may be called, so `getClass()` and
      * reflection from there are out of its reach.
      */
-    override val invoker = Invoker(HostSession::class.java.classLoader, memberFilter = FunctionalInterfaces::isOfferedMethod)
+    override val invoker = Invoker(HostSession::class.java.classLoader, offeredMethods = FunctionalInterfaces::offeredMethods)
 
     private val imports = ImportTable<RemoteObject> { id, count -> session.release(id, count) }
 

@@ -101,7 +101,7 @@ public abstract class Peer(public val side: Side, public val policies: PolicyRul
         /** Computed once per class: every callback export of a class carries the same shape. */
         val exportShapes = object : ClassValue<ExportShape>() {
             override fun computeValue(type: Class<*>): ExportShape = ExportShape(
-                FunctionalInterfaces.allInterfaces(type).filter { java.lang.reflect.Modifier.isPublic(it.modifiers) }.map { it.name },
+                FunctionalInterfaces.offeredInterfaces(type).map { it.name },
                 FunctionalInterfaces.samNameOf(type),
             )
         }

@@ -14,15 +14,24 @@ public class Message(public val envelope: Envelope, public val attachments: List
 /** Turns envelopes into frames and back with kotlinx-serialization JSON. */
 @InternalExtraditeApi
 public object EnvelopeCodec {
-    /** The JSON configuration of the wire; `t` is the class discriminator of every sealed hierarchy. */
-    public val json: Json = Json {
-        classDiscriminator = "t"
-        allowSpecialFloatingPointValues = true
-        encodeDefaults = false
-        explicitNulls = false
-        // No @JsonNames on the wire: skipping the alternative-name lookup saves a schema cache
-        // probe per decoded object (it showed as the hottest spot of a call in JFR).
-        useAlternativeNames = false
+    /**
+     * The JSON configuration of the wire; `t` is the class discriminator of every sealed hierarchy.
+     * Built on first use: the handshake and the common calls travel in the compact form, so most
+     * sessions never initialise JSON (about 60 classes a child or a host's first session would
+     * otherwise load and initialise interpreted, at start).
+     */
+    public val json: Json get() = JsonForm.json
+
+    private object JsonForm {
+        val json: Json = Json {
+            classDiscriminator = "t"
+            allowSpecialFloatingPointValues = true
+            encodeDefaults = false
+            explicitNulls = false
+            // No @JsonNames on the wire: skipping the alternative-name lookup saves a schema cache
+            // probe per decoded object (it showed as the hottest spot of a call in JFR).
+            useAlternativeNames = false
+        }
     }
 
     /** The frame of [message]: compact binary for a plain call or response (see [CompactCodec]), JSON for the rest. */

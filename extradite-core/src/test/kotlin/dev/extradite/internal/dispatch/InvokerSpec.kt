@@ -12,7 +12,7 @@ import java.util.function.IntUnaryOperator
 
 /** The invoker's member filter: what the host lets a child call on a host object. */
 class InvokerSpec : FunSpec({
-    val onlyInterfaces = Invoker(InvokerSpec::class.java.classLoader, memberFilter = FunctionalInterfaces::isOfferedMethod)
+    val onlyInterfaces = Invoker(InvokerSpec::class.java.classLoader, offeredMethods = FunctionalInterfaces::offeredMethods)
 
     test("an interface method of a host object may be called") {
         val doubler = IntUnaryOperator { it * 2 }
@@ -22,6 +22,16 @@ class InvokerSpec : FunSpec({
     test("getClass and other methods outside the offered interfaces are refused") {
         val doubler = IntUnaryOperator { it * 2 }
         shouldThrow<UnsupportedInteractionError> { onlyInterfaces.call(doubler, doubler.javaClass, "getClass", arrayOf()) }.message shouldContain "may not be called"
+    }
+
+    test("a Kotlin lambda compiled as a class is offered as its function type alone") {
+        // What kotlinc emits for a lambda with -Xlambdas=class (the default before Kotlin 2.0):
+        // a Lambda subclass whose own invoke takes an int, behind a bridge invoke(Object).
+        val classLambda = ClassCompiledLambda()
+        FunctionalInterfaces.samNameOf(classLambda.javaClass) shouldBe "invoke"
+        FunctionalInterfaces.offeredInterfaces(classLambda.javaClass).map { it.name } shouldBe listOf("kotlin.jvm.functions.Function1", "kotlin.Function", "java.io.Serializable")
+        onlyInterfaces.call(classLambda, classLambda.javaClass, "invoke", arrayOf(4)) shouldBe 40
+        shouldThrow<UnsupportedInteractionError> { onlyInterfaces.call(classLambda, classLambda.javaClass, "getArity", arrayOf()) }.message shouldContain "may not be called"
     }
 
     test("fields and properties of a filtered object are refused") {
@@ -51,4 +61,9 @@ class Overloads {
 class VarArgs {
     fun f(vararg values: Int): Int = values.size
     fun f(first: Int, vararg rest: Int): Int = rest.size + 100
+}
+
+/** A lambda as kotlinc compiles it with `-Xlambdas=class`: `kotlin.jvm.internal.Lambda`, `invoke(I)I` and a bridge. */
+private class ClassCompiledLambda : kotlin.jvm.internal.Lambda<Int>(1), (Int) -> Int {
+    override fun invoke(p1: Int): Int = p1 * 10
 }
