@@ -28,6 +28,14 @@ class Counter @JvmOverloads constructor(start: Int = 0) {
         return increment(delta)
     }
 
+    /** Overloads of which only one suspends: a batch that reaches it goes on as a coroutine. */
+    fun bump(delta: Int): String = "plain ${increment(delta)}"
+
+    suspend fun bump(delta: Long): String {
+        delay(1)
+        return "suspended ${increment(delta.toInt())}"
+    }
+
     /** A peer counter passed back from the host arrives as the real object. */
     fun sumWithPeer(peer: Counter): Int = value + peer.value
 

@@ -11,7 +11,6 @@ import dev.extradite.internal.wire.Operation
 import dev.extradite.internal.wire.Receiver
 import dev.extradite.internal.wire.Side
 import dev.extradite.internal.wire.WireValue
-import kotlinx.coroutines.runBlocking
 import java.security.SecureRandom
 
 /**
@@ -53,10 +52,8 @@ internal object StartupWarmup {
             roundTrip(Envelope.Response(2, WireValue.I32(1)))
             roundTrip(Envelope.Response(3, WireValue.Str("s")))
             val invoker = Invoker(StartupWarmup::class.java.classLoader)
-            runBlocking {
-                val builder = invoker.construct(StringBuilder::class.java, arrayOf("a"))
-                invoker.call(builder, StringBuilder::class.java, "append", arrayOf(1))
-            }
+            val builder = invoker.construct(StringBuilder::class.java, arrayOf("a"))
+            invoker.callDirect(builder, StringBuilder::class.java, "append", arrayOf(1))
         } catch (_: Throwable) {
             // Only a head start: the real first use does the same work and reports its failures.
         }

@@ -115,6 +115,14 @@ class RemoteCallSpec : FunSpec({
         counter.batchBlocking("increment", listOf(listOf(10))) shouldBe listOf(16)
     }
 
+    test("a batch of suspend calls, or one that reaches a suspend overload midway, runs every call in order") {
+        val counter = counters(0)
+        counter.batchBlocking("slowIncrement", listOf(listOf(1), listOf(2))) shouldBe listOf(1, 3)
+        // Served as plain calls until the Long overload, which suspends: the rest runs as a coroutine.
+        counter.batchBlocking("bump", listOf(listOf(1), listOf(2), listOf(3L), listOf(4), listOf(5L))) shouldBe
+            listOf("plain 4", "plain 6", "suspended 9", "plain 13", "suspended 18")
+    }
+
     test("a closed RemoteObject is released and refuses further use, naming its handle") {
         val counter = counters(1)
         counter.isReleased.shouldBeFalse()

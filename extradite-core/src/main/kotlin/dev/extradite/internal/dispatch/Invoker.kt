@@ -88,7 +88,25 @@ public class Invoker(
         fun redirectedTo(singleton: Any): Invocation =
             Invocation(member, isSuspend, varargsFrom, varargsComponent, singleton, adaptTo, writesField)
 
+        /**
+         * Calls the member as a plain call, or returns [Suspends] without calling anything when it
+         * is a suspend function (then only [invoke] can call it).
+         */
+        fun invokeDirect(receiver: Any?, given: Array<Any?>): Any? =
+            if (isSuspend) Suspends else reflect(redirect ?: receiver, prepare(given))
+
         suspend fun invoke(receiver: Any?, given: Array<Any?>): Any? {
+            if (!isSuspend) return reflect(redirect ?: receiver, prepare(given))
+            val packed = prepare(given)
+            return suspendCoroutineUninterceptedOrReturn { continuation ->
+                val withContinuation = packed.copyOf(packed.size + 1)
+                withContinuation[packed.size] = continuation
+                reflect(redirect ?: receiver, withContinuation)
+            }
+        }
+
+        /** [given] as the member takes them: peers' functional objects adapted, variable arity packed. */
+        private fun prepare(given: Array<Any?>): Array<Any?> {
             var arguments = given
             if (adaptTo != null) {
                 arguments = given.copyOf()
@@ -98,20 +116,10 @@ public class Invoker(
                     if (!target.isInstance(argument)) arguments[i] = adapter!!.adapt(argument, target)
                 }
             }
-            val packed = if (varargsFrom < 0) {
-                arguments
-            } else {
-                val rest = java.lang.reflect.Array.newInstance(varargsComponent!!, arguments.size - varargsFrom)
-                for (i in varargsFrom until arguments.size) java.lang.reflect.Array.set(rest, i - varargsFrom, arguments[i])
-                arrayOf(*arguments.copyOf(varargsFrom), rest)
-            }
-            val self = redirect ?: receiver
-            if (!isSuspend) return reflect(self, packed)
-            return suspendCoroutineUninterceptedOrReturn { continuation ->
-                val withContinuation = packed.copyOf(packed.size + 1)
-                withContinuation[packed.size] = continuation
-                reflect(self, withContinuation)
-            }
+            if (varargsFrom < 0) return arguments
+            val rest = java.lang.reflect.Array.newInstance(varargsComponent!!, arguments.size - varargsFrom)
+            for (i in varargsFrom until arguments.size) java.lang.reflect.Array.set(rest, i - varargsFrom, arguments[i])
+            return arrayOf(*arguments.copyOf(varargsFrom), rest)
         }
 
         /** Calls [member]; the target's own exception comes out as itself, as a direct call would throw it. */
@@ -138,7 +146,7 @@ public class Invoker(
     }
 
     /** Constructs [type] with the constructor that matches [arguments]. */
-    public suspend fun construct(type: Class<*>, arguments: Array<Any?>): Any {
+    public fun construct(type: Class<*>, arguments: Array<Any?>): Any {
         if (Modifier.isAbstract(type.modifiers) || type.isInterface) {
             throw UnsupportedInteractionError("${type.name} is ${if (type.isInterface) "an interface" else "abstract"}; it cannot be constructed")
         }
@@ -146,12 +154,20 @@ public class Invoker(
             val choice = OverloadResolution.choose(linked(type) { it.constructors }.map(OverloadResolution::candidate), arguments, "new ${type.name}", adapter)
             invocationOf(choice, null)
         }
-        return invocation.invoke(null, arguments)!!
+        // A constructor never suspends.
+        return invocation.invokeDirect(null, arguments)!!
     }
 
     /** Calls [name] on [receiver] (an instance of [type]), or the static method when [receiver] is null. */
     public suspend fun call(receiver: Any?, type: Class<*>, name: String, arguments: Array<Any?>): Any? =
         invocationFor(receiver, type, name, arguments).second.invoke(receiver, arguments)
+
+    /**
+     * As [call], as a plain call with no coroutine machinery; returns [Suspends], having called
+     * nothing, when the member is a suspend function (call it with [call] then).
+     */
+    public fun callDirect(receiver: Any?, type: Class<*>, name: String, arguments: Array<Any?>): Any? =
+        invocationFor(receiver, type, name, arguments).second.invokeDirect(receiver, arguments)
 
     private fun invocationFor(receiver: Any?, type: Class<*>, name: String, arguments: Array<Any?>): Pair<CallKey, Invocation> {
         val kind = if (receiver == null) Kind.STATIC else Kind.INSTANCE
@@ -168,10 +184,13 @@ public class Invoker(
         private var last: Pair<CallKey, Invocation>? = null
 
         /** Calls the member with [arguments]. */
-        public suspend fun call(arguments: Array<Any?>): Any? {
-            val resolved = last?.takeIf { it.first.matches(arguments) } ?: invocationFor(receiver, type, name, arguments).also { last = it }
-            return resolved.second.invoke(receiver, arguments)
-        }
+        public suspend fun call(arguments: Array<Any?>): Any? = resolve(arguments).invoke(receiver, arguments)
+
+        /** As [Invoker.callDirect]: [Suspends], having called nothing, when the member is a suspend function. */
+        public fun callDirect(arguments: Array<Any?>): Any? = resolve(arguments).invokeDirect(receiver, arguments)
+
+        private fun resolve(arguments: Array<Any?>): Invocation =
+            (last?.takeIf { it.first.matches(arguments) } ?: invocationFor(receiver, type, name, arguments).also { last = it }).second
     }
 
     /**
@@ -255,10 +274,14 @@ public class Invoker(
     // --- properties ---------------------------------------------------------------------------
 
     /** Reads property or field [name]: `getName()`, `isName()`, a Kotlin `isName()`, field `name`, or a method `name()`. */
-    public suspend fun get(receiver: Any?, type: Class<*>, name: String): Any? {
+    public suspend fun get(receiver: Any?, type: Class<*>, name: String): Any? = getterFor(receiver, type, name).invoke(receiver, emptyArray())
+
+    /** As [get]; returns [Suspends], having read nothing, when the getter is a suspend function. */
+    public fun getDirect(receiver: Any?, type: Class<*>, name: String): Any? = getterFor(receiver, type, name).invokeDirect(receiver, emptyArray())
+
+    private fun getterFor(receiver: Any?, type: Class<*>, name: String): Invocation {
         if (offeredMethods != null) throw UnsupportedInteractionError("properties of ${type.name} cannot be read from the other side; call an interface method")
-        val invocation = getters.getOrPut(MemberKey(type, name, receiver == null)) { resolveGetter(type, name, receiver == null) }
-        return invocation.invoke(receiver, emptyArray())
+        return getters.getOrPut(MemberKey(type, name, receiver == null)) { resolveGetter(type, name, receiver == null) }
     }
 
     private fun resolveGetter(type: Class<*>, name: String, isStatic: Boolean): Invocation {
@@ -287,6 +310,18 @@ public class Invoker(
 
     /** Writes property or field [name]: `setName(value)` (overloads resolved on the value), or a non-final public field. */
     public suspend fun set(receiver: Any?, type: Class<*>, name: String, value: Any?) {
+        val (self, invocation) = setterFor(receiver, type, name, value)
+        invocation.invoke(self, arrayOf(value))
+    }
+
+    /** As [set]; returns [Suspends], having written nothing, when the setter is a suspend function. */
+    public fun setDirect(receiver: Any?, type: Class<*>, name: String, value: Any?): Any? {
+        val (self, invocation) = setterFor(receiver, type, name, value)
+        return invocation.invokeDirect(self, arrayOf(value))
+    }
+
+    /** What writes [name]: the receiver to call it on (a singleton's, for static properties of a Kotlin object) and the member. */
+    private fun setterFor(receiver: Any?, type: Class<*>, name: String, value: Any?): Pair<Any?, Invocation> {
         if (offeredMethods != null) throw UnsupportedInteractionError("properties of ${type.name} cannot be written from the other side; call an interface method")
         val isStatic = receiver == null
         val capitalized = name.replaceFirstChar { it.uppercaseChar() }
@@ -298,21 +333,14 @@ public class Invoker(
         val arguments = arrayOf(value)
         for (setterName in setterNames) {
             val hasSetter = linked(type) { it.methods }.any { it.name == setterName && Modifier.isStatic(it.modifiers) == isStatic }
-            if (hasSetter) {
-                call(receiver, type, setterName, arguments)
-                return
-            }
+            if (hasSetter) return receiver to invocationFor(receiver, type, setterName, arguments).second
         }
         val field = fieldOf(type, name, isStatic)
         if (field != null && !Modifier.isFinal(field.modifiers)) {
-            Invocation(accessible(field), false, -1, null, writesField = true).invoke(receiver, arguments)
-            return
+            return receiver to Invocation(accessible(field), false, -1, null, writesField = true)
         }
         if (isStatic) {
-            singletonOf(type)?.let { singleton ->
-                set(singleton, singleton.javaClass, name, value)
-                return
-            }
+            singletonOf(type)?.let { singleton -> return setterFor(singleton, singleton.javaClass, name, value) }
         }
         throw UnsupportedInteractionError(
             "${type.name} has no writable ${if (isStatic) "static " else ""}property '$name': looked for set$capitalized(...) and a " +
@@ -326,5 +354,13 @@ public class Invoker(
     private fun accessible(field: Field): Field {
         if (!field.trySetAccessible()) throw UnsupportedInteractionError("field $field is not accessible from outside its module")
         return field
+    }
+
+    /**
+     * What the direct calls ([callDirect], [Calls.callDirect], [getDirect], [setDirect]) return,
+     * having called nothing, for a member that is a suspend function: no target value can be it.
+     */
+    public object Suspends {
+        override fun toString(): String = "Invoker.Suspends"
     }
 }

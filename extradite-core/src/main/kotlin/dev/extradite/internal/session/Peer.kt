@@ -9,6 +9,8 @@ import dev.extradite.internal.dispatch.Invoker
 import dev.extradite.internal.wire.CodecContext
 import dev.extradite.internal.wire.Envelope
 import dev.extradite.internal.wire.Message
+import dev.extradite.internal.wire.Outcome
+import dev.extradite.internal.wire.Suspending
 import dev.extradite.internal.wire.Operation
 import dev.extradite.internal.wire.Receiver
 import dev.extradite.internal.wire.Side
@@ -35,37 +37,62 @@ public abstract class Peer(public val side: Side, public val policies: PolicyRul
     /** The class named by a `LoadClass`, `New` or static call; the host refuses these. */
     protected abstract fun loadTargetClass(name: String): Class<*>
 
-    override suspend fun handle(request: Envelope.Request, attachments: List<ByteArray>): Message {
+    override fun handle(request: Envelope.Request, attachments: List<ByteArray>): Outcome {
         val decoder = ValueDecoder(this, attachments)
         val op = request.op
         val encoder = ValueEncoder(contextFor((op as? Operation.Invoke)?.policy ?: (op as? Operation.Batch)?.policy))
+        fun reply(result: WireValue) = Message(Envelope.Response(request.id, result), encoder.attachments)
+        // Each member is called directly; one that is a suspend function hands the rest of the
+        // request back to run as a coroutine (Invoker.Suspends: nothing was called yet).
         val result: WireValue = when (op) {
             is Operation.LoadClass -> WireValue.Str(loadTargetClass(op.type).name)
             // A constructed object is always a handle, even when its class is a value type.
             is Operation.New -> export(invoker.construct(loadTargetClass(op.type), decoder.decodeAll(op.args)))
             is Operation.Invoke -> {
                 val (receiver, type) = resolve(op.receiver)
-                encoder.encode(invoker.call(receiver, type, op.method, decoder.decodeAll(op.args)))
+                val arguments = decoder.decodeAll(op.args)
+                val result = invoker.callDirect(receiver, type, op.method, arguments)
+                if (result === Invoker.Suspends) return Suspending { reply(encoder.encode(invoker.call(receiver, type, op.method, arguments))) }
+                encoder.encode(result)
             }
             is Operation.Batch -> {
                 val (receiver, type) = resolve(op.receiver)
                 val results = ArrayList<Any?>(op.calls.size)
                 val calls = invoker.Calls(receiver, type, op.method)
-                for (args in op.calls) results += calls.call(decoder.decodeAll(args))
+                for (i in op.calls.indices) {
+                    val arguments = decoder.decodeAll(op.calls[i])
+                    val result = calls.callDirect(arguments)
+                    if (result === Invoker.Suspends) {
+                        return Suspending {
+                            results += calls.call(arguments)
+                            for (j in i + 1 until op.calls.size) results += calls.call(decoder.decodeAll(op.calls[j]))
+                            reply(encoder.encode(results))
+                        }
+                    }
+                    results += result
+                }
                 encoder.encode(results)
             }
             is Operation.Get -> {
                 val (receiver, type) = resolve(op.receiver)
-                encoder.encode(invoker.get(receiver, type, op.name))
+                val result = invoker.getDirect(receiver, type, op.name)
+                if (result === Invoker.Suspends) return Suspending { reply(encoder.encode(invoker.get(receiver, type, op.name))) }
+                encoder.encode(result)
             }
             is Operation.Set -> {
                 val (receiver, type) = resolve(op.receiver)
-                invoker.set(receiver, type, op.name, decoder.decode(op.value))
+                val value = decoder.decode(op.value)
+                if (invoker.setDirect(receiver, type, op.name, value) === Invoker.Suspends) {
+                    return Suspending {
+                        invoker.set(receiver, type, op.name, value)
+                        reply(WireValue.Null)
+                    }
+                }
                 WireValue.Null
             }
             Operation.Stats -> encoder.encode(mapOf("exports" to exports.size, "imports" to importCount))
         }
-        return Message(Envelope.Response(request.id, result), encoder.attachments)
+        return reply(result)
     }
 
     private fun resolve(receiver: Receiver): Pair<Any?, Class<*>> = when (receiver) {

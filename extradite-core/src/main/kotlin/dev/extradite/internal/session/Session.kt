@@ -13,7 +13,9 @@ import dev.extradite.internal.wire.ErrorEnvelope
 import dev.extradite.internal.wire.Frame
 import dev.extradite.internal.wire.Message
 import dev.extradite.internal.wire.Operation
+import dev.extradite.internal.wire.Outcome
 import dev.extradite.internal.wire.Side
+import dev.extradite.internal.wire.Suspending
 import kotlinx.coroutines.CompletableJob
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineName
@@ -43,8 +45,12 @@ import kotlin.coroutines.intrinsics.startCoroutineUninterceptedOrReturn
 /** Serves the requests the peer sends to this side. */
 @InternalExtraditeApi
 public interface RequestHandler {
-    /** Carries out [request] and returns the reply: a [Envelope.Response] or [Envelope.Failure] message. */
-    public suspend fun handle(request: Envelope.Request, attachments: List<ByteArray>): Message
+    /**
+     * Carries out [request] on this thread and returns its reply, a [Envelope.Response] message;
+     * or, when a member it calls is a suspend function, [Suspending] with the rest of the request
+     * (from that call on) to run as a coroutine. What it throws is the request's failure.
+     */
+    public fun handle(request: Envelope.Request, attachments: List<ByteArray>): Outcome
 
     /** The peer no longer uses these handles of ours; [counts] are the sends it received of each. */
     public fun release(ids: List<Long>, counts: List<Int>)
@@ -540,27 +546,55 @@ public class Session(
     }
 
     /**
-     * Serves [request] on this thread, with no coroutine of its own unless it suspends: the
-     * handler starts here as a plain call, and a reply that is ready when it returns is sent at
-     * once. A request that suspends (a suspend target waiting) goes on as a coroutine on the
-     * handler dispatcher, under a [Job] of its own that a cancel reaches through [running], and
-     * is answered when it ends.
+     * Serves [request] on this thread as a plain call, and sends its reply. Most requests end
+     * there; one that calls a suspend function goes on as a coroutine (see [continueAsCoroutine]).
      *
-     * Why not `launch(start = UNDISPATCHED)`, which does the same: building a coroutine, its
-     * context and its completion per request was, while the JVM still interprets (the first
-     * thousands of calls of a child), 41 % of a child's time per call (JFR, session 3).
+     * Why not a coroutine per request (`launch(start = UNDISPATCHED)` does the same): building a
+     * coroutine, its context, job and completion per request was, while the JVM still interprets
+     * (the first thousands of calls of a child), 41 % of a child's time per call (JFR, session 3);
+     * its context and job alone were still a tenth of it in session 4.
      */
     private fun serveOnReader(request: Envelope.Request, attachments: List<ByteArray>, handler: RequestHandler, running: RunningRequest) {
+        val outcome = handleOnThisThread(request, attachments, handler, running)
+        if (outcome is Suspending) {
+            continueAsCoroutine(request.id, outcome, running)
+            return
+        }
+        this.running.remove(request.id, running)
+        Reply(request.id).resumeWith(Result.success(outcome as Message))
+    }
+
+    /**
+     * [RequestHandler.handle] on this thread, in [running]'s call chain and reachable by its
+     * cancel; a failure becomes the failure reply.
+     */
+    private fun handleOnThisThread(request: Envelope.Request, attachments: List<ByteArray>, handler: RequestHandler, running: RunningRequest): Outcome {
+        val previousChain = running.updateThreadContext(EmptyCoroutineContext)
+        return try {
+            handler.handle(request, attachments)
+        } catch (e: Throwable) {
+            failureOf(request.id, e)
+        } finally {
+            running.restoreThreadContext(EmptyCoroutineContext, previousChain)
+        }
+    }
+
+    /**
+     * Runs the rest of a request that calls a suspend function as a coroutine, from this thread
+     * until it first suspends, then on the handler dispatcher, under a [Job] of its own that a
+     * cancel reaches through [running]; it is answered when it ends.
+     */
+    private fun continueAsCoroutine(id: Long, outcome: Suspending, running: RunningRequest) {
         val job = Job()
         running.attach(job)
         // close() cancels the jobs it finds in [running]; one attached after it looked is cancelled here.
         if (!isOpen) job.cancel()
-        val reply = Reply(requestContext + running + job, request.id, job)
+        val reply = Reply(id, requestContext + running + job, job)
         val previousChain = running.updateThreadContext(reply.context)
         val result = try {
-            suspend { serve(request, attachments, handler, running) }.startCoroutineUninterceptedOrReturn(reply)
+            suspend { replyOf(id, running) { outcome.rest() } }.startCoroutineUninterceptedOrReturn(reply)
         } catch (e: Throwable) {
-            failureOf(request.id, e)
+            failureOf(id, e)
         } finally {
             running.restoreThreadContext(reply.context, previousChain)
         }
@@ -568,13 +602,18 @@ public class Session(
     }
 
     /**
-     * Where a request served by [serveOnReader] ends: its reply is sent and its job completed. A
-     * reply that cannot be sent (say, the memory for a huge one ran out) is reported as an
-     * uncaught exception of this thread, as a coroutine's would be; the session goes on.
+     * Where a request served on the reader ends: its reply is sent and its job, if it ran as a
+     * coroutine, completed. A reply that cannot be sent (say, the memory for a huge one ran out)
+     * is reported as an uncaught exception of this thread, as a coroutine's would be; the session
+     * goes on.
      */
-    private inner class Reply(override val context: CoroutineContext, private val id: Long, private val job: CompletableJob) : Continuation<Message> {
+    private inner class Reply(
+        private val id: Long,
+        override val context: CoroutineContext = EmptyCoroutineContext,
+        private val job: CompletableJob? = null,
+    ) : Continuation<Message> {
         override fun resumeWith(result: Result<Message>) {
-            job.complete()
+            job?.complete()
             try {
                 send(result.getOrElse { failureOf(id, it) })
             } catch (e: Throwable) {
@@ -584,20 +623,39 @@ public class Session(
         }
     }
 
+    /** The reply to [request], as a coroutine: a plain call until a member suspends. */
     private suspend fun serve(request: Envelope.Request, attachments: List<ByteArray>, handler: RequestHandler, running: RunningRequest): Message =
-        try {
-            handler.handle(request, attachments)
-        } catch (e: Throwable) {
-            failureOf(request.id, e)
-        } finally {
-            this.running.remove(request.id, running)
+        replyOf(request.id, running) {
+            when (val outcome = handler.handle(request, attachments)) {
+                is Message -> outcome
+                is Suspending -> outcome.rest()
+            }
         }
 
-    /** Serves a nested request on the thread blocked in its chain. */
+    /** Runs [block], the serving of request [id], to its reply: the failure reply for what it throws; [running] is forgotten after. */
+    private inline fun replyOf(id: Long, running: RunningRequest, block: () -> Message): Message =
+        try {
+            block()
+        } catch (e: Throwable) {
+            failureOf(id, e)
+        } finally {
+            this.running.remove(id, running)
+        }
+
+    /**
+     * Serves a nested request on the thread blocked in its chain: a plain call, or, when it
+     * calls a suspend function, the rest in an event loop on this thread.
+     */
     private fun serveInline(request: Envelope.Request, attachments: List<ByteArray>, handler: RequestHandler, running: RunningRequest) {
+        val outcome = handleOnThisThread(request, attachments, handler, running)
+        if (outcome !is Suspending) {
+            this.running.remove(request.id, running)
+            send(outcome as Message)
+            return
+        }
         // [running] sets this thread's call chain while the request's coroutine runs.
         try {
-            send(runBlocking(running) { serve(request, attachments, handler, running) })
+            send(runBlocking(running) { replyOf(request.id, running) { outcome.rest() } })
         } catch (e: InterruptedException) {
             // The request was cancelled while its event loop waited: answer it, and keep the
             // interrupt from reaching the call this thread is blocked in, unless it was meant for

@@ -9,7 +9,18 @@ import kotlinx.serialization.json.Json
 
 /** An envelope with the attachments that came in its frame. */
 @InternalExtraditeApi
-public class Message(public val envelope: Envelope, public val attachments: List<ByteArray> = emptyList())
+public class Message(public val envelope: Envelope, public val attachments: List<ByteArray> = emptyList()) : Outcome
+
+/**
+ * What serving a request on a thread came to: its reply [Message], or, when it must call a
+ * suspend function, [Suspending] with the rest of it.
+ */
+@InternalExtraditeApi
+public sealed interface Outcome
+
+/** The rest of a request that calls a suspend function, to run as a coroutine; it returns the reply. */
+@InternalExtraditeApi
+public class Suspending(public val rest: suspend () -> Message) : Outcome
 
 /** Turns envelopes into frames and back with kotlinx-serialization JSON. */
 @InternalExtraditeApi
