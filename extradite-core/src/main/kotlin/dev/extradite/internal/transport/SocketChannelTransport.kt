@@ -48,13 +48,14 @@ public interface BlockingFrameTransport : FrameTransport {
  * interrupted (that is how a blocked Java caller cancels), which must not kill the session.
  *
  * Reads go through a 64 KiB buffer, so a small frame's length prefix and body usually arrive in
- * one system call; each frame is written with one.
+ * one system call; each frame is written with one, a small one from a 64 KiB buffer of its own.
  */
 @InternalExtraditeApi
 public class SocketChannelTransport(private val channel: SocketChannel, private val maxFrameSize: Int) : BlockingFrameTransport {
     private val readSelector: Selector
     private val writeSelector: Selector
     private val readBuffer: ByteBuffer = ByteBuffer.allocateDirect(READ_BUFFER_BYTES).flip()
+    private val writeBuffer: ByteBuffer = ByteBuffer.allocateDirect(WRITE_BUFFER_BYTES)
 
     /** Whether the last read had to wait for the channel; only the thread holding the read turn touches it. */
     private var lastReadFoundNothing = false
@@ -70,32 +71,56 @@ public class SocketChannelTransport(private val channel: SocketChannel, private 
         writeSelector = Selector.open().also { channel.register(it, SelectionKey.OP_WRITE) }
     }
 
-    override fun sendBlocking(frame: ByteArray): Unit = write(arrayOf(ByteBuffer.wrap(frame)))
+    override fun sendBlocking(frame: ByteArray) {
+        if (frame.size <= WRITE_BUFFER_BYTES) writeWhole(frame) else writeGathering(arrayOf(ByteBuffer.wrap(frame)))
+    }
 
-    override fun sendBlocking(frame: Frame): Unit = write(frame.toBuffers())
+    override fun sendBlocking(frame: Frame) {
+        if (4 + frame.bodySize <= WRITE_BUFFER_BYTES) writeWhole(frame.toBytes()) else writeGathering(frame.toBuffers())
+    }
 
-    /** Writes [buffers] in order with gathering writes, waiting for the channel when it is full. */
-    private fun write(buffers: Array<ByteBuffer>) {
-        // An interrupt must not make the selector spin; it is restored for the caller afterwards.
+    /**
+     * A frame that fits [writeBuffer]: copied into it and written from there, the JDK's cheapest
+     * write (a gathering write, or a write from a heap buffer, takes a temporary direct buffer per
+     * call, several JDK calls deep while the JVM still interprets them).
+     */
+    private fun writeWhole(bytes: ByteArray) = writing { waits ->
+        writeBuffer.clear()
+        writeBuffer.put(bytes).flip()
+        while (writeBuffer.hasRemaining()) if (channel.write(writeBuffer) == 0) waits.await()
+    }
+
+    /** Writes [buffers] in order with gathering writes: a large frame's attachments are never copied. */
+    private fun writeGathering(buffers: Array<ByteBuffer>) = writing { waits ->
+        var first = 0
+        while (first < buffers.size) {
+            if (channel.write(buffers, first, buffers.size - first) == 0L) waits.await()
+            while (first < buffers.size && !buffers[first].hasRemaining()) first++
+        }
+    }
+
+    /** Waits for a full channel to take more; an interrupt must not make the selector spin, so it is kept aside. */
+    private inner class WriteWaits {
         var interrupted = false
+
+        fun await() {
+            writeSelector.select()
+            writeSelector.selectedKeys().clear()
+            if (Thread.interrupted()) interrupted = true
+        }
+    }
+
+    /** Runs [write] under the write lock: one frame at a time. An interrupt kept aside while waiting is restored after. */
+    private inline fun writing(write: (WriteWaits) -> Unit) {
+        val waits = WriteWaits()
         try {
-            synchronized(writeLock) {
-                var first = 0
-                while (first < buffers.size) {
-                    if (channel.write(buffers, first, buffers.size - first) == 0L) {
-                        writeSelector.select()
-                        writeSelector.selectedKeys().clear()
-                        if (Thread.interrupted()) interrupted = true
-                    }
-                    while (first < buffers.size && !buffers[first].hasRemaining()) first++
-                }
-            }
+            synchronized(writeLock) { write(waits) }
         } catch (e: IOException) {
             throw TransportClosedException("cannot write to the peer: ${e.message}", e)
         } catch (e: ClosedSelectorException) {
             throw TransportClosedException("the connection was closed", e)
         } finally {
-            if (interrupted) Thread.currentThread().interrupt()
+            if (waits.interrupted) Thread.currentThread().interrupt()
         }
     }
 
@@ -120,6 +145,11 @@ public class SocketChannelTransport(private val channel: SocketChannel, private 
             )
         }
         try {
+            if (length <= READ_BUFFER_BYTES) {
+                // The common case: the whole body through the buffer, parsed from an array.
+                fill(length)
+                return Frame.parseBody(ByteArray(length).also { readBuffer.get(it) })
+            }
             return Frame.read(length, source)
         } catch (e: IOException) {
             throw TransportClosedException("the peer closed the connection in the middle of a frame", e)
@@ -208,6 +238,7 @@ public class SocketChannelTransport(private val channel: SocketChannel, private 
     private companion object {
         const val SOCKET_BUFFER_BYTES = 4 * 1024 * 1024
         const val READ_BUFFER_BYTES = 64 * 1024
+        const val WRITE_BUFFER_BYTES = 64 * 1024
 
         /** Arrays larger than this are read straight into place; smaller ones through the read buffer. */
         const val DIRECT_READ_BYTES = READ_BUFFER_BYTES / 2

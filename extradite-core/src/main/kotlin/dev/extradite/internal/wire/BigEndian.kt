@@ -18,3 +18,9 @@ internal inline fun putIntBigEndian(bytes: ByteArray, at: Int, v: Int): Int {
 @Suppress("NOTHING_TO_INLINE")
 internal inline fun putLongBigEndian(bytes: ByteArray, at: Int, v: Long): Int =
     putIntBigEndian(bytes, putIntBigEndian(bytes, at, (v ushr 32).toInt()), v.toInt())
+
+/** The big-endian `Int` in [bytes] at [at]; the caller has checked that four bytes are there. */
+@Suppress("NOTHING_TO_INLINE")
+internal inline fun getIntBigEndian(bytes: ByteArray, at: Int): Int =
+    (bytes[at].toInt() shl 24) or ((bytes[at + 1].toInt() and 0xFF) shl 16) or
+        ((bytes[at + 2].toInt() and 0xFF) shl 8) or (bytes[at + 3].toInt() and 0xFF)

@@ -448,11 +448,7 @@ public object CompactCodec {
             }
 
         val int: Int
-            get() {
-                val at = take(4)
-                return (bytes[at].toInt() shl 24) or ((bytes[at + 1].toInt() and 0xFF) shl 16) or
-                    ((bytes[at + 2].toInt() and 0xFF) shl 8) or (bytes[at + 3].toInt() and 0xFF)
-            }
+            get() = getIntBigEndian(bytes, take(4))
 
         val long: Long
             get() = (int.toLong() shl 32) or (int.toLong() and 0xFFFFFFFFL)

@@ -29,10 +29,13 @@ public class Frame(
 
     /** The whole frame, length prefix included, as one array so that it goes out in one write. */
     public fun toBytes(): ByteArray {
-        val buffer = ByteBuffer.allocate(4 + checkedBodySize())
-        putHead(buffer)
-        for (attachment in attachments) buffer.put(attachment)
-        return buffer.array()
+        val bytes = ByteArray(4 + checkedBodySize())
+        var at = putHead(bytes)
+        for (attachment in attachments) {
+            attachment.copyInto(bytes, at)
+            at += attachment.size
+        }
+        return bytes
     }
 
     /** [bodySize] as an Int, or an error when the frame is too large to encode. */
@@ -42,14 +45,20 @@ public class Frame(
         return body.toInt()
     }
 
-    /** Writes everything before the attachments' bytes: the length prefix, header, envelope and attachment lengths. */
-    private fun putHead(buffer: ByteBuffer) {
-        buffer.putInt(checkedBodySize())
-        buffer.put(kind)
-        buffer.putInt(envelope.size)
-        buffer.put(envelope)
-        buffer.putInt(attachments.size)
-        for (attachment in attachments) buffer.putInt(attachment.size)
+    /**
+     * Writes everything before the attachments' bytes into [bytes] from its start: the length
+     * prefix, header, envelope and attachment lengths; returns the index after them. Plain array
+     * writes: the JVM runs a frame's first few thousand of these interpreted, where each
+     * `ByteBuffer` put is several JDK calls deep.
+     */
+    private fun putHead(bytes: ByteArray): Int {
+        var at = putIntBigEndian(bytes, 0, checkedBodySize())
+        bytes[at++] = kind
+        at = putIntBigEndian(bytes, at, envelope.size)
+        envelope.copyInto(bytes, at)
+        at = putIntBigEndian(bytes, at + envelope.size, attachments.size)
+        for (attachment in attachments) at = putIntBigEndian(bytes, at, attachment.size)
+        return at
     }
 
     public companion object {
@@ -64,11 +73,14 @@ public class Frame(
          * against the bytes actually present: the peer's bytes are hostile until checked.
          */
         public fun parseBody(body: ByteArray): Frame {
-            val buffer = ByteBuffer.wrap(body)
+            // [read] checks every length against the body before it reads that far.
+            var at = 0
             return read(body.size, object : Source {
-                override fun byte(): Byte = buffer.get()
-                override fun int(): Int = buffer.int
-                override fun bytes(count: Int): ByteArray = ByteArray(count).also { buffer.get(it) }
+                override fun byte(): Byte = body[at++]
+
+                override fun int(): Int = getIntBigEndian(body, at).also { at += 4 }
+
+                override fun bytes(count: Int): ByteArray = body.copyOfRange(at, at + count).also { at += count }
             })
         }
 
@@ -120,9 +132,8 @@ public class Frame(
      * small buffer, then each attachment as it is, never copied into a frame-sized array.
      */
     public fun toBuffers(): Array<ByteBuffer> {
-        val head = ByteBuffer.allocate(4 + 1 + 4 + envelope.size + 4 + 4 * attachments.size)
+        val head = ByteArray(4 + 1 + 4 + envelope.size + 4 + 4 * attachments.size)
         putHead(head)
-        head.flip()
-        return Array(1 + attachments.size) { if (it == 0) head else ByteBuffer.wrap(attachments[it - 1]) }
+        return Array(1 + attachments.size) { ByteBuffer.wrap(if (it == 0) head else attachments[it - 1]) }
     }
 }
