@@ -30,4 +30,14 @@ class ClassDataSharingSpec : FunSpec({
             Fixtures.open("com.acme.heavy.Counter").use { it.newInstance(2).call("increment", 1) shouldBe 3 }
         }
     }
+
+    test("a child with an agent (here the JDK's debugger) starts without recording, from its options or its environment") {
+        val directory = Files.createTempDirectory("extradite-cds")
+        val debugger = "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:0"
+        withCacheDirectory(directory) {
+            Fixtures.open("com.acme.heavy.Counter") { jvmArgs(debugger) }.use { it.newInstance(1).call("increment", 1) shouldBe 2 }
+            Fixtures.open("com.acme.heavy.Counter") { env("JAVA_TOOL_OPTIONS", debugger) }.use { it.newInstance(2).call("increment", 1) shouldBe 3 }
+            directory.listDirectoryEntries("*.jsa") shouldHaveSize 0
+        }
+    }
 })

@@ -88,7 +88,7 @@ internal object ChildLauncher {
                 closeServer = { server.close() }
             }
         }
-        val sharing = ClassDataSharing.planFor(config.javaHome, ChildRuntimeClasspath.entries)
+        val sharing = ClassDataSharing.planFor(config.javaHome, ChildRuntimeClasspath.entries, config.jvmArgs, config.env)
         val bulkThreshold = BulkStore.thresholdFromHostSettings()
         val bulkDirectory = if (bulkThreshold > 0) BulkStore.createDirectory(directory) else null
         val command = try {

@@ -17,6 +17,12 @@ import java.security.MessageDigest
  * archive. The user's classpath is not part of the key: targets load through their own class
  * loader. A JDK older than 13 cannot make dynamic archives, and a JVM that cannot use an archive
  * falls back silently (its CDS warnings are switched off); `-Dextradite.cds=false` turns this off.
+ *
+ * A JVM with an agent (`-javaagent`, `-agentlib`, `-agentpath`: a debugger, a coverage or
+ * tracing agent) refuses to start when asked to record ("CDS dumping does not support native
+ * JVMTI agent"), so such a child never records; it still maps an archive recorded without one.
+ * Agents are looked for in the child's JVM options and in the `JAVA_TOOL_OPTIONS`,
+ * `JDK_JAVA_OPTIONS` and `_JAVA_OPTIONS` of its environment.
  */
 internal object ClassDataSharing {
     /** What one child is started with, and where its archive goes once it has exited. */
@@ -40,7 +46,11 @@ internal object ClassDataSharing {
 
     private val disabled = Plan(emptyList(), null, null)
 
-    fun planFor(javaHome: Path, runtimeClasspath: List<Path>): Plan {
+    /**
+     * The plan for a child of [javaHome] with [runtimeClasspath], started with [jvmArgs] in an
+     * environment of this process's with [env] over it.
+     */
+    fun planFor(javaHome: Path, runtimeClasspath: List<Path>, jvmArgs: List<String>, env: Map<String, String>): Plan {
         if (System.getProperty("extradite.cds")?.lowercase() == "false") return disabled
         if (featureVersion(javaHome) < 13) return disabled
         val directory = System.getProperty("extradite.cds.dir")?.let { Paths.get(it) }
@@ -52,6 +62,8 @@ internal object ClassDataSharing {
             val quiet = listOf("-Xshare:auto", "-Xlog:cds=off", "-Xlog:cds+dynamic=off")
             if (Files.isRegularFile(archive)) {
                 Plan(quiet + "-XX:SharedArchiveFile=$archive", null, null)
+            } else if (hasAgent(jvmArgs, env)) {
+                disabled
             } else {
                 val recording = Files.createTempFile(directory, "recording-", ".jsa").also { Files.delete(it) }
                 Plan(quiet + "-XX:ArchiveClassesAtExit=$recording", recording, archive)
@@ -79,6 +91,14 @@ internal object ClassDataSharing {
     }
 
     private const val KEPT_ARCHIVES = 4
+
+    private val AGENT_OPTIONS = listOf("-javaagent:", "-agentlib:", "-agentpath:")
+
+    /** Whether the child will run an agent: in its JVM options or in the options variables the JVM reads from its environment. */
+    private fun hasAgent(jvmArgs: List<String>, env: Map<String, String>): Boolean {
+        val fromEnvironment = listOf("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS").mapNotNull { env[it] ?: System.getenv(it) }
+        return (jvmArgs + fromEnvironment).any { option -> AGENT_OPTIONS.any { it in option } }
+    }
 
     private fun keyOf(javaHome: Path, classpath: List<Path>): String {
         val digest = MessageDigest.getInstance("SHA-256")
