@@ -2,6 +2,7 @@
 
 package dev.extradite
 
+import dev.extradite.internal.host.HostStartupWarmup
 import dev.extradite.internal.host.ProtectedTree
 import dev.extradite.internal.host.SessionConfig
 import dev.extradite.internal.host.SessionRegistry
@@ -52,6 +53,11 @@ public class ExtraditeBuilder internal constructor(target: String?) {
     private var shareKey: String? = null
     private var keepAlive: Duration? = null
     private var output = ChildOutputMode.FORWARD
+
+    init {
+        // A host JVM's first builder: ready what its first session needs on a second thread.
+        HostStartupWarmup.start()
+    }
 
     /** Adds jars or class directories holding the target and its dependencies. They must not be on the host's classpath. */
     public fun classpath(vararg entries: Path): ExtraditeBuilder = apply { classpath += entries }

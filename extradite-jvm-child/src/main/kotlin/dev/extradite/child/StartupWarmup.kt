@@ -4,13 +4,7 @@ package dev.extradite.child
 
 import dev.extradite.InternalExtraditeApi
 import dev.extradite.internal.dispatch.Invoker
-import dev.extradite.internal.wire.Envelope
-import dev.extradite.internal.wire.EnvelopeCodec
-import dev.extradite.internal.wire.Message
-import dev.extradite.internal.wire.Operation
-import dev.extradite.internal.wire.Receiver
-import dev.extradite.internal.wire.Side
-import dev.extradite.internal.wire.WireValue
+import dev.extradite.internal.wire.CodecWarmup
 import java.security.SecureRandom
 
 /**
@@ -43,24 +37,12 @@ internal object StartupWarmup {
             // it, the socket falls back to a default SecureRandom that this does not ready.
             runCatching { SecureRandom.getInstance("NativePRNGNonBlocking") }
             // The handshake and the first calls a host makes: load a class, construct, call.
-            roundTrip(Envelope.Hello(1, "warmup", 0))
-            roundTrip(Envelope.Welcome(listOf("warmup.jar"), 1 shl 20))
-            roundTrip(Envelope.Request(1, 2, Operation.LoadClass("java.lang.Object")))
-            roundTrip(Envelope.Request(2, 2, Operation.New("java.lang.Object", listOf(WireValue.Str("s"), WireValue.I32(1)))))
-            roundTrip(Envelope.Request(3, 2, Operation.Invoke(Receiver.Handle(1), "m", listOf(WireValue.I32(1)))))
-            roundTrip(Envelope.Response(1, WireValue.Ref(Side.CHILD, 1, "java.lang.Object")))
-            roundTrip(Envelope.Response(2, WireValue.I32(1)))
-            roundTrip(Envelope.Response(3, WireValue.Str("s")))
+            CodecWarmup.run()
             val invoker = Invoker(StartupWarmup::class.java.classLoader)
             val builder = invoker.construct(StringBuilder::class.java, arrayOf("a"))
             invoker.callDirect(builder, StringBuilder::class.java, "append", arrayOf(1))
         } catch (_: Throwable) {
             // Only a head start: the real first use does the same work and reports its failures.
         }
-    }
-
-    /** [envelope] encoded and decoded again, in the form the session will use for it. */
-    private fun roundTrip(envelope: Envelope) {
-        EnvelopeCodec.decode(EnvelopeCodec.encode(Message(envelope)))
     }
 }

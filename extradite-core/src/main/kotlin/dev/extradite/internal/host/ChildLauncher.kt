@@ -118,11 +118,7 @@ internal object ChildLauncher {
                 "",
             )
         }
-        val logger = LoggerFactory.getLogger(sessionName)
-        val forward = config.output == ChildOutputMode.FORWARD
-        if (forward) ChildOutput(process.inputStream, ChildOutput.forwardTo(logger, error = false), "$sessionName-stdout")
-        // With INHERIT the stream is empty; with DISCARD its lines are only kept for error messages.
-        val stderr = ChildOutput(process.errorStream, if (forward) ChildOutput.forwardTo(logger, error = true) else { _ -> }, "$sessionName-stderr")
+        // The token first: the child reads it before anything else, while this thread sets up the rest.
         val token = Handshake.newToken()
         try {
             process.outputStream.write("$token\n".toByteArray())
@@ -130,6 +126,11 @@ internal object ChildLauncher {
         } catch (_: java.io.IOException) {
             // The child is already gone; the wait below reports it with its stderr.
         }
+        val logger = LoggerFactory.getLogger(sessionName)
+        val forward = config.output == ChildOutputMode.FORWARD
+        if (forward) ChildOutput(process.inputStream, ChildOutput.forwardTo(logger, error = false), "$sessionName-stdout")
+        // With INHERIT the stream is empty; with DISCARD its lines are only kept for error messages.
+        val stderr = ChildOutput(process.errorStream, if (forward) ChildOutput.forwardTo(logger, error = true) else { _ -> }, "$sessionName-stderr")
         val started = System.nanoTime()
         val timedOut = AtomicBoolean(false)
         try {

@@ -5,6 +5,7 @@ import java.nio.file.Path
 import java.nio.file.Paths
 import java.nio.file.StandardCopyOption
 import java.security.MessageDigest
+import java.util.HexFormat
 
 /**
  * Application class-data sharing for child JVMs: the first child of a given JDK and runtime
@@ -111,7 +112,7 @@ internal object ClassDataSharing {
                 digest.update(Files.getLastModifiedTime(entry).toMillis().toString().toByteArray())
             }
         }
-        return digest.digest().take(12).joinToString("") { "%02x".format(it) }
+        return HexFormat.of().formatHex(digest.digest(), 0, 12)
     }
 
     /** The JDK's feature version from its `release` file (0 when unknown). */

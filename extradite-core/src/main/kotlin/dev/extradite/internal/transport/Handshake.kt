@@ -10,6 +10,7 @@ import dev.extradite.internal.wire.Message
 import dev.extradite.internal.wire.PROTOCOL_VERSION
 import java.security.MessageDigest
 import java.security.SecureRandom
+import java.util.HexFormat
 
 /**
  * The first exchange on a new connection. The child proves it was started by this host with a
@@ -21,7 +22,9 @@ public object Handshake {
     /** A fresh 256-bit token, hex encoded. */
     public fun newToken(): String {
         val bytes = ByteArray(32).also { SecureRandom().nextBytes(it) }
-        return bytes.joinToString("") { "%02x".format(it) }
+        // HexFormat, not "%02x".format: a host's first String.format sets up java.util.Formatter
+        // and its regular expression, milliseconds of a first session.
+        return HexFormat.of().formatHex(bytes)
     }
 
     /**

@@ -51,7 +51,7 @@ public class BulkStore(public val directory: Path, private val prefix: String, p
 
     /** Reads and deletes the file [name], which must hold exactly [length] bytes. */
     public fun take(name: String, length: Int): ByteArray {
-        if (!NAME.matches(name)) throw ExtraditeProtocolError("the peer named shared-memory file '$name', which is not a plain file name")
+        if (!isPlainName(name)) throw ExtraditeProtocolError("the peer named shared-memory file '$name', which is not a plain file name")
         if (length < 0 || length > maxSize) throw ExtraditeProtocolError("the peer announced a shared-memory array of $length bytes; the maximum is $maxSize")
         val file = directory.resolve(name)
         try {
@@ -79,7 +79,14 @@ public class BulkStore(public val directory: Path, private val prefix: String, p
                 ?: throw IllegalArgumentException("system property extradite.bulk.threshold=$text is not a byte count")
         }
 
-        private val NAME = Regex("[a-z]+-[0-9a-f]{1,16}")
+        /** `[a-z]+-[0-9a-f]{1,16}`, the names [BulkStore] gives its files; checked by hand, since a regular expression costs every session's start its compilation. */
+        private fun isPlainName(name: String): Boolean {
+            val dash = name.indexOf('-')
+            if (dash < 1 || name.length - dash - 1 !in 1..16) return false
+            for (i in 0 until dash) if (name[i] !in 'a'..'z') return false
+            for (i in dash + 1 until name.length) if (name[i] !in '0'..'9' && name[i] !in 'a'..'f') return false
+            return true
+        }
 
         /** A fresh private directory for one session's bulk files: on `/dev/shm` when it exists, else under [fallback]. */
         public fun createDirectory(fallback: Path?): Path? {
