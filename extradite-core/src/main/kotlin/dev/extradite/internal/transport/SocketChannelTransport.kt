@@ -72,21 +72,23 @@ public class SocketChannelTransport(private val channel: SocketChannel, private 
     }
 
     override fun sendBlocking(frame: ByteArray) {
-        if (frame.size <= WRITE_BUFFER_BYTES) writeWhole(frame) else writeGathering(arrayOf(ByteBuffer.wrap(frame)))
+        if (frame.size <= WRITE_BUFFER_BYTES) writeWhole { it.put(frame) } else writeGathering(arrayOf(ByteBuffer.wrap(frame)))
     }
 
     override fun sendBlocking(frame: Frame) {
-        if (4 + frame.bodySize <= WRITE_BUFFER_BYTES) writeWhole(frame.toBytes()) else writeGathering(frame.toBuffers())
+        if (4 + frame.bodySize <= WRITE_BUFFER_BYTES) writeWhole(frame::writeTo) else writeGathering(frame.toBuffers())
     }
 
     /**
-     * A frame that fits [writeBuffer]: copied into it and written from there, the JDK's cheapest
+     * A frame that fits [writeBuffer]: [put] into it and written from there, the JDK's cheapest
      * write (a gathering write, or a write from a heap buffer, takes a temporary direct buffer per
-     * call, several JDK calls deep while the JVM still interprets them).
+     * call, several JDK calls deep while the JVM still interprets them), with no frame-sized array
+     * in between.
      */
-    private fun writeWhole(bytes: ByteArray) = writing { waits ->
+    private inline fun writeWhole(put: (ByteBuffer) -> Unit) = writing { waits ->
         writeBuffer.clear()
-        writeBuffer.put(bytes).flip()
+        put(writeBuffer)
+        writeBuffer.flip()
         while (writeBuffer.hasRemaining()) if (channel.write(writeBuffer) == 0) waits.await()
     }
 
@@ -146,9 +148,12 @@ public class SocketChannelTransport(private val channel: SocketChannel, private 
         }
         try {
             if (length <= READ_BUFFER_BYTES) {
-                // The common case: the whole body through the buffer, parsed from an array.
+                // The common case: the whole body in the buffer at once. A small one is copied out
+                // in one piece and parsed from the array (a handful of direct-buffer reads costs
+                // more while the JVM interprets them); a larger one has each part copied out once.
                 fill(length)
-                return Frame.parseBody(ByteArray(length).also { readBuffer.get(it) })
+                if (length <= SMALL_FRAME_BYTES) return Frame.parseBody(ByteArray(length).also { readBuffer.get(it) })
+                return Frame.read(length, buffered)
             }
             return Frame.read(length, source)
         } catch (e: IOException) {
@@ -183,6 +188,15 @@ public class SocketChannelTransport(private val channel: SocketChannel, private 
             }
             return bytes
         }
+    }
+
+    /** The fields of a frame whose body is in the buffer already. */
+    private val buffered = object : Frame.Source {
+        override fun byte(): Byte = readBuffer.get()
+
+        override fun int(): Int = readBuffer.int
+
+        override fun bytes(count: Int): ByteArray = ByteArray(count).also { readBuffer.get(it) }
     }
 
     /** Ensures [count] bytes are buffered. */
@@ -239,6 +253,9 @@ public class SocketChannelTransport(private val channel: SocketChannel, private 
         const val SOCKET_BUFFER_BYTES = 4 * 1024 * 1024
         const val READ_BUFFER_BYTES = 64 * 1024
         const val WRITE_BUFFER_BYTES = 64 * 1024
+
+        /** Frames up to this size are copied out of the read buffer whole before they are parsed. */
+        const val SMALL_FRAME_BYTES = 4 * 1024
 
         /** Arrays larger than this are read straight into place; smaller ones through the read buffer. */
         const val DIRECT_READ_BYTES = READ_BUFFER_BYTES / 2

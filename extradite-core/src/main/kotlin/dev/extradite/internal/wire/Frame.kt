@@ -127,13 +127,21 @@ public class Frame(
         public fun bytes(count: Int): ByteArray
     }
 
+    /** Puts the whole frame, length prefix included, into [buffer], which has room for it. */
+    public fun writeTo(buffer: ByteBuffer) {
+        buffer.put(head())
+        for (attachment in attachments) buffer.put(attachment)
+    }
+
+    /** The frame up to its attachments' bytes, in an array of its own. */
+    private fun head(): ByteArray = ByteArray(4 + 1 + 4 + envelope.size + 4 + 4 * attachments.size).also { putHead(it) }
+
     /**
      * The frame as buffers for one gathering write: the length prefix, header and envelope in one
      * small buffer, then each attachment as it is, never copied into a frame-sized array.
      */
     public fun toBuffers(): Array<ByteBuffer> {
-        val head = ByteArray(4 + 1 + 4 + envelope.size + 4 + 4 * attachments.size)
-        putHead(head)
+        val head = head()
         return Array(1 + attachments.size) { ByteBuffer.wrap(if (it == 0) head else attachments[it - 1]) }
     }
 }

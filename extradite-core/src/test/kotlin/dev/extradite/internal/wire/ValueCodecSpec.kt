@@ -55,6 +55,25 @@ class ValueCodecSpec : FunSpec({
         back[7]!!.javaClass shouldBe java.lang.Long::class.java
     }
 
+    test("a decoded packed list is an ordinary mutable, serializable list") {
+        @Suppress("UNCHECKED_CAST")
+        val back = roundTrip((0 until 100).toList()) as MutableList<Any?>
+        back[42] shouldBe 42
+        back.subList(10, 13) shouldBe listOf(10, 11, 12)
+        back.add(1000)
+        back[0] = "zero"
+        back.removeAt(1)
+        back.size shouldBe 100
+        back.first() shouldBe "zero"
+        back[1] shouldBe 2
+        back.last() shouldBe 1000
+        val copy = java.io.ByteArrayOutputStream().also { java.io.ObjectOutputStream(it).use { out -> out.writeObject(back) } }
+        java.io.ObjectInputStream(copy.toByteArray().inputStream()).use { it.readObject() } shouldBe back
+        val longs = roundTrip((0 until 20).map { it.toLong() }) as List<*>
+        longs.iterator().asSequence().toList() shouldBe (0 until 20).map { it.toLong() }
+        shouldThrow<IndexOutOfBoundsException> { longs[20] }
+    }
+
     test("collections of values nest") {
         val value = mapOf("list" to listOf(1, setOf("a")), "n" to null)
         roundTrip(value) shouldBe value
