@@ -29,6 +29,9 @@ public class Callbacks {
         for (String name : names) out.append(greeter.greet(name)).append(';');
         return out.toString();
     }
+    /** Declared as ArrayList, not List: a long packed list of numbers must arrive as one. */
+    public long sumArrayList(java.util.ArrayList<Integer> values) { values.add(0); long sum = 0; for (int v : values) sum += v; return sum; }
+    public java.util.List<Integer> numbers(int n) { java.util.List<Integer> list = new java.util.ArrayList<>(); for (int i = 0; i < n; i++) list.add(i); return list; }
     public String typeOf(Object o) { return java.lang.reflect.Proxy.isProxyClass(o.getClass()) ? "proxy" : o.getClass().getName(); }
     public int sizeOf(List<?> list) { return list.size(); }
     public List<Integer> newList(int n) { List<Integer> l = new ArrayList<>(); for (int i = 0; i < n; i++) l.add(i); return l; }

@@ -29,6 +29,19 @@ class TransportPolicySpec : FunSpec({
         byReference.call("echo", list) shouldBeSameInstanceAs list
     }
 
+    test("a long list of numbers is packed, and arrives as an ArrayList where a parameter or result is declared as one") {
+        val target = valueSession.newInstance()
+        val numbers = (1..1000).toList()
+        target.call("sumArrayList", numbers) shouldBe numbers.sumOf { it.toLong() }
+        target.call("sizeOf", numbers) shouldBe 1000
+        @Suppress("UNCHECKED_CAST")
+        val back = target.call("numbers", 100) as MutableList<Int>
+        back shouldBe (0 until 100).toList()
+        back.add(100)
+        back.last() shouldBe 100
+        target.bind(NumberSource::class.java).numbers(50).javaClass shouldBe java.util.ArrayList::class.java
+    }
+
     test("a type rule sends matching values by handle") {
         val target = valueSession.newInstance()
         target.call("typeOf", setOf(1)) shouldBe "proxy"
@@ -73,3 +86,8 @@ class TransportPolicySpec : FunSpec({
         }
     }
 })
+
+/** A typed view whose result is declared as an ArrayList. */
+interface NumberSource {
+    fun numbers(n: Int): java.util.ArrayList<Int>
+}

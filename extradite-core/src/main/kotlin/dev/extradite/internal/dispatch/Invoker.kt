@@ -3,6 +3,7 @@
 package dev.extradite.internal.dispatch
 
 import dev.extradite.InternalExtraditeApi
+import dev.extradite.internal.wire.PackedList
 import dev.extradite.UnsupportedInteractionError
 import java.lang.reflect.Constructor
 import java.lang.reflect.Executable
@@ -81,7 +82,10 @@ public class Invoker(
         val varargsComponent: Class<*>?,
         /** For static calls redirected to a Kotlin `companion object` or `object` instance. */
         val redirect: Any? = null,
-        /** Per argument, the functional interface a peer's functional object must be adapted to; null where none. */
+        /**
+         * Per argument, the functional interface a peer's functional object must be adapted to,
+         * or `ArrayList` where a decoded packed list must become one; null where neither.
+         */
         val adaptTo: Array<Class<*>?>? = null,
         val writesField: Boolean = false,
     ) {
@@ -113,7 +117,9 @@ public class Invoker(
                 for (i in arguments.indices) {
                     val target = adaptTo.getOrNull(i) ?: continue
                     val argument = arguments[i] ?: continue
-                    if (!target.isInstance(argument)) arguments[i] = adapter!!.adapt(argument, target)
+                    if (!target.isInstance(argument)) {
+                        arguments[i] = if (argument is PackedList) argument.toArrayList() else adapter!!.adapt(argument, target)
+                    }
                 }
             }
             if (varargsFrom < 0) return arguments
@@ -229,6 +235,10 @@ public class Invoker(
         return invocationOf(OverloadResolution.choose(methods.map(OverloadResolution::candidate), arguments, what, adapter), type)
     }
 
+    /** A parameter that takes an `ArrayList` but not every `List`: a decoded packed list is copied into one for it. */
+    private fun needsArrayList(parameter: Class<*>): Boolean =
+        parameter.isAssignableFrom(ArrayList::class.java) && !parameter.isAssignableFrom(PackedList::class.java)
+
     /** The Kotlin `companion object` or `object` instance that holds a class's "static" members. */
     private fun singletonOf(type: Class<*>): Any? = listOf("Companion", "INSTANCE").firstNotNullOfOrNull { fieldName ->
         runCatching { type.getField(fieldName) }.getOrNull()?.takeIf { Modifier.isStatic(it.modifiers) }?.get(null)
@@ -236,13 +246,15 @@ public class Invoker(
 
     private fun invocationOf(choice: OverloadResolution.Choice, receiverType: Class<*>?): Invocation {
         val parameters = choice.candidate.parameters
-        val adaptTo = if (adapter == null) null else choice.parameters.map { p -> p.takeIf { FunctionalInterfaces.samOf(it) != null } }
+        val adaptTo = choice.parameters.map { p ->
+            p.takeIf { (adapter != null && FunctionalInterfaces.samOf(it) != null) || needsArrayList(it) }
+        }
         return Invocation(
             accessible(choice.candidate.executable, receiverType),
             choice.candidate.isSuspend,
             choice.varargsFrom,
             if (choice.varargsFrom >= 0) parameters.last().componentType else null,
-            adaptTo = adaptTo?.takeIf { list -> list.any { it != null } }?.toTypedArray(),
+            adaptTo = adaptTo.takeIf { list -> list.any { it != null } }?.toTypedArray(),
         )
     }
 

@@ -3,6 +3,7 @@
 package dev.extradite.internal.dispatch
 
 import dev.extradite.InternalExtraditeApi
+import dev.extradite.internal.wire.PackedList
 import dev.extradite.UnsupportedInteractionError
 import java.lang.reflect.Executable
 import java.lang.reflect.Method
@@ -47,8 +48,15 @@ public object OverloadResolution {
 
     private val boxOfPrimitive: Map<Class<*>, Class<*>> = primitiveOfBox.entries.associate { (box, primitive) -> primitive to box }
 
-    /** The type an argument counts as: its primitive for a boxed scalar, null for null. */
-    public fun argumentType(value: Any?): Class<*>? = value?.let { primitiveOfBox[it.javaClass] ?: it.javaClass }
+    /**
+     * The type an argument counts as: its primitive for a boxed scalar, `ArrayList` for a decoded
+     * packed list (it is handed over as one where a parameter asks for it), null for null.
+     */
+    public fun argumentType(value: Any?): Class<*>? = when (value) {
+        null -> null
+        is PackedList -> ArrayList::class.java
+        else -> primitiveOfBox[value.javaClass] ?: value.javaClass
+    }
 
     public fun candidate(executable: Executable): Candidate {
         val parameters = executable.parameterTypes

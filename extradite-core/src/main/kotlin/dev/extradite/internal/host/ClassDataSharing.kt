@@ -19,11 +19,11 @@ import java.util.HexFormat
  * loader. A JDK older than 13 cannot make dynamic archives, and a JVM that cannot use an archive
  * falls back silently (its CDS warnings are switched off); `-Dextradite.cds=false` turns this off.
  *
- * A JVM with an agent (`-javaagent`, `-agentlib`, `-agentpath`: a debugger, a coverage or
+ * A JVM with an agent (`-javaagent`, `-agentlib`, `-agentpath`, `-Xrun`: a debugger, a coverage or
  * tracing agent) refuses to start when asked to record ("CDS dumping does not support native
  * JVMTI agent"), so such a child never records; it still maps an archive recorded without one.
  * Agents are looked for in the child's JVM options and in the `JAVA_TOOL_OPTIONS`,
- * `JDK_JAVA_OPTIONS` and `_JAVA_OPTIONS` of its environment.
+ * `JDK_JAVA_OPTIONS` and `_JAVA_OPTIONS` of its environment (not in `@argfiles`).
  */
 internal object ClassDataSharing {
     /** What one child is started with, and where its archive goes once it has exited. */
@@ -93,7 +93,8 @@ internal object ClassDataSharing {
 
     private const val KEPT_ARCHIVES = 4
 
-    private val AGENT_OPTIONS = listOf("-javaagent:", "-agentlib:", "-agentpath:")
+    /** Options that load an agent; `-Xrun` is the old form, as in `-Xrunjdwp:...`. */
+    private val AGENT_OPTIONS = listOf("-javaagent:", "-agentlib:", "-agentpath:", "-Xrun")
 
     /** Whether the child will run an agent: in its JVM options or in the options variables the JVM reads from its environment. */
     private fun hasAgent(jvmArgs: List<String>, env: Map<String, String>): Boolean {

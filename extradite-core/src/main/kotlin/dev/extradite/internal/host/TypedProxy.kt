@@ -1,6 +1,7 @@
 package dev.extradite.internal.host
 
 import dev.extradite.RemoteObject
+import dev.extradite.internal.wire.PackedList
 import java.lang.reflect.InvocationHandler
 import java.lang.reflect.Method
 import java.lang.reflect.Proxy
@@ -52,8 +53,13 @@ internal class TypedProxy(val remote: RemoteObject, private val type: Class<*>) 
         }
     }
 
-    private fun adapt(result: Any?, declared: Class<*>?): Any? =
-        if (result is RemoteObject && declared != null && declared.isInterface && !declared.isInstance(result)) result.bind(declared) else result
+    private fun adapt(result: Any?, declared: Class<*>?): Any? = when {
+        declared == null || declared.isInstance(result) -> result
+        result is RemoteObject && declared.isInterface -> result.bind(declared)
+        // A packed list of numbers, for a result declared as ArrayList.
+        result is PackedList -> result.toArrayList()
+        else -> result
+    }
 
     companion object {
         fun <T : Any> create(remote: RemoteObject, type: Class<T>): T {

@@ -42,8 +42,10 @@ public abstract class Peer(public val side: Side, public val policies: PolicyRul
         val op = request.op
         val encoder = ValueEncoder(contextFor((op as? Operation.Invoke)?.policy ?: (op as? Operation.Batch)?.policy))
         fun reply(result: WireValue) = Message(Envelope.Response(request.id, result), encoder.attachments)
+
         // Each member is called directly; one that is a suspend function hands the rest of the
         // request back to run as a coroutine (Invoker.Suspends: nothing was called yet).
+        fun later(rest: suspend () -> WireValue) = Suspending { reply(rest()) }
         val result: WireValue = when (op) {
             is Operation.LoadClass -> WireValue.Str(loadTargetClass(op.type).name)
             // A constructed object is always a handle, even when its class is a value type.
@@ -52,7 +54,7 @@ public abstract class Peer(public val side: Side, public val policies: PolicyRul
                 val (receiver, type) = resolve(op.receiver)
                 val arguments = decoder.decodeAll(op.args)
                 val result = invoker.callDirect(receiver, type, op.method, arguments)
-                if (result === Invoker.Suspends) return Suspending { reply(encoder.encode(invoker.call(receiver, type, op.method, arguments))) }
+                if (result === Invoker.Suspends) return later { encoder.encode(invoker.call(receiver, type, op.method, arguments)) }
                 encoder.encode(result)
             }
             is Operation.Batch -> {
@@ -63,10 +65,10 @@ public abstract class Peer(public val side: Side, public val policies: PolicyRul
                     val arguments = decoder.decodeAll(op.calls[i])
                     val result = calls.callDirect(arguments)
                     if (result === Invoker.Suspends) {
-                        return Suspending {
+                        return later {
                             results += calls.call(arguments)
                             for (j in i + 1 until op.calls.size) results += calls.call(decoder.decodeAll(op.calls[j]))
-                            reply(encoder.encode(results))
+                            encoder.encode(results)
                         }
                     }
                     results += result
@@ -76,16 +78,16 @@ public abstract class Peer(public val side: Side, public val policies: PolicyRul
             is Operation.Get -> {
                 val (receiver, type) = resolve(op.receiver)
                 val result = invoker.getDirect(receiver, type, op.name)
-                if (result === Invoker.Suspends) return Suspending { reply(encoder.encode(invoker.get(receiver, type, op.name))) }
+                if (result === Invoker.Suspends) return later { encoder.encode(invoker.get(receiver, type, op.name)) }
                 encoder.encode(result)
             }
             is Operation.Set -> {
                 val (receiver, type) = resolve(op.receiver)
                 val value = decoder.decode(op.value)
                 if (invoker.setDirect(receiver, type, op.name, value) === Invoker.Suspends) {
-                    return Suspending {
+                    return later {
                         invoker.set(receiver, type, op.name, value)
-                        reply(WireValue.Null)
+                        WireValue.Null
                     }
                 }
                 WireValue.Null

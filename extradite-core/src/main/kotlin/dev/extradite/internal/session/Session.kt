@@ -96,9 +96,10 @@ public class Session(
     private val requestScope = CoroutineScope(scope.coroutineContext + handlerDispatcher)
 
     /**
-     * What a request served on its reader runs in (see [serveOnReader]), less its own job and
-     * [RunningRequest]. Its job has no parent, so that starting and ending it touch nothing
-     * shared; [close] cancels the jobs of the requests still running instead.
+     * What the coroutine of a request served on its reader runs in, once the request calls a
+     * suspend function (see [continueAsCoroutine]), less its own job and [RunningRequest]. Its job
+     * has no parent, so that starting and ending it touch nothing shared; [close] cancels the jobs
+     * of the requests still running instead.
      */
     private val requestContext: CoroutineContext = handlerDispatcher + CoroutineName(name)
     private val outgoing = Channel<ByteArray>(Channel.UNLIMITED)
@@ -350,7 +351,7 @@ public class Session(
                 val routed = waiter != null && waiter.offer(Runnable { serveInline(envelope, message.attachments, handler, running) })
                 if (!routed) {
                     // In the child, on a blocking transport, the reader runs the request itself until
-                    // it first suspends (most requests never do): no hand-off to another thread. A
+                    // it calls a suspend function (most never do): no hand-off to another thread. A
                     // request that runs long has its reader replaced (see ReaderWatchdog). The host
                     // hands requests to its pool: its callbacks are application code, which may
                     // wait for a reply in ways (runBlocking, Future.get) the reader cannot see.
@@ -706,9 +707,10 @@ public class Session(
         }
 
         /**
-         * The request's job: known once its launch returns, or before its handler starts when it
-         * is served on the reader. The reader may have been replaced meanwhile, and its
-         * replacement may already have read a cancel: that cancel takes effect here.
+         * The request's job: known once its launch returns, or, served on the reader, once it
+         * calls a suspend function (a plain call has none: a cancel interrupts its thread). The
+         * reader may have been replaced meanwhile, and its replacement may already have read a
+         * cancel: that cancel takes effect here.
          */
         fun attach(job: Job) {
             val cancelled = synchronized(this) {

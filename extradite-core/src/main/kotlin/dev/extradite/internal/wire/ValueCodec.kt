@@ -212,9 +212,7 @@ public class ValueDecoder(private val context: CodecContext, private val attachm
             arrayOf(value.type, bulk.take(value.name, value.length))
         }
         is WireValue.PackedList -> when (val array = decodeArray(WireValue.PrimitiveArray(value.type, value.attachment))) {
-            is IntArray -> PackedList(array, array.size)
-            is LongArray -> PackedList(array, array.size)
-            is DoubleArray -> PackedList(array, array.size)
+            is IntArray, is LongArray, is DoubleArray -> PackedList(array, java.lang.reflect.Array.getLength(array))
             else -> throw ExtraditeProtocolError("a packed list of ${value.type} is not supported; only INT, LONG and DOUBLE are")
         }
         is WireValue.SetOf -> value.items.mapTo(LinkedHashSet(value.items.size * 2)) { decode(it) }
@@ -250,6 +248,7 @@ public class ValueDecoder(private val context: CodecContext, private val attachm
     }
 
     public fun decodeAll(values: List<WireValue>): Array<Any?> = Array(values.size) { decode(values[it]) }
+
 
     private fun decodeArray(value: WireValue.PrimitiveArray): Any {
         val bytes = attachments.getOrNull(value.attachment)

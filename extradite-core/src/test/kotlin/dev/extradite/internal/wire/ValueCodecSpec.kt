@@ -69,6 +69,10 @@ class ValueCodecSpec : FunSpec({
         back.last() shouldBe 1000
         val copy = java.io.ByteArrayOutputStream().also { java.io.ObjectOutputStream(it).use { out -> out.writeObject(back) } }
         java.io.ObjectInputStream(copy.toByteArray().inputStream()).use { it.readObject() } shouldBe back
+        back.subList(0, 50).clear()
+        back.size shouldBe 50
+        back.clear()
+        back shouldBe emptyList<Any?>()
         val longs = roundTrip((0 until 20).map { it.toLong() }) as List<*>
         longs.iterator().asSequence().toList() shouldBe (0 until 20).map { it.toLong() }
         shouldThrow<IndexOutOfBoundsException> { longs[20] }
