@@ -12,10 +12,10 @@ import dev.extradite.internal.transport.Endpoint
 import dev.extradite.internal.transport.Handshake
 import dev.extradite.internal.transport.TransportClosedException
 import dev.extradite.internal.transport.TransportKind
+import dev.extradite.internal.transport.runHere
 import dev.extradite.internal.wire.BulkStore
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.asCoroutineDispatcher
-import kotlinx.coroutines.future.await
 import kotlinx.coroutines.runBlocking
 import java.util.concurrent.Executors
 import java.util.concurrent.atomic.AtomicInteger
@@ -41,19 +41,25 @@ public fun main(args: Array<String>) {
         System.err.println("extradite child: no token on stdin; it is started by the extradite host, not by hand")
         exitProcess(2)
     }
-    val code = runBlocking { serve(endpoint, maxFrameSize, kind, token, stdin) }
+    val code = serve(endpoint, maxFrameSize, kind, token, stdin)
     System.out.flush()
     System.err.flush()
     exitProcess(code)
 }
 
-private suspend fun serve(endpoint: Endpoint, maxFrameSize: Int, kind: TransportKind, token: String, stdin: java.io.BufferedReader): Int {
+/**
+ * Connects, introduces itself and serves until the session ends. On the socket transport nothing
+ * here needs a coroutine: a `runBlocking` before connecting cost a young child milliseconds of
+ * class initialisation (its event loop, and the default dispatcher it looks up) on the way to
+ * its first request.
+ */
+private fun serve(endpoint: Endpoint, maxFrameSize: Int, kind: TransportKind, token: String, stdin: java.io.BufferedReader): Int {
     val transport = when (kind) {
         TransportKind.SOCKET_CHANNEL -> Endpoint.connectBlocking(endpoint, maxFrameSize)
-        TransportKind.KTOR -> Endpoint.connect(endpoint, maxFrameSize)
+        TransportKind.KTOR -> runBlocking { Endpoint.connect(endpoint, maxFrameSize) }
     }
     val welcome = try {
-        Handshake.introduce(transport, token)
+        transport.runHere { Handshake.introduce(transport, token) }
     } catch (e: ExtraditeProtocolError) {
         System.err.println("extradite child: ${e.message}")
         return 3
@@ -80,7 +86,7 @@ private suspend fun serve(endpoint: Endpoint, maxFrameSize: Int, kind: Transport
     peer.session = session
     session.start(peer)
     watchStdin(stdin, session)
-    val cause = session.closed.await()
+    val cause = session.closed.get()
     // A host that died cannot clean up its shared-memory directory: the child does.
     bulk?.let { BulkStore.deleteDirectory(it.directory) }
     if (cause.cause !is TransportClosedException) System.err.println("extradite child: session ended: ${cause.message}")

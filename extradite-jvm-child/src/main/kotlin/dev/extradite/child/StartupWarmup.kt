@@ -5,13 +5,14 @@ package dev.extradite.child
 import dev.extradite.InternalExtraditeApi
 import dev.extradite.internal.dispatch.Invoker
 import dev.extradite.internal.wire.CodecWarmup
+import kotlinx.coroutines.Dispatchers
 import java.security.SecureRandom
 
 /**
  * Readies the child's own code while its main thread connects to the host.
  *
  * A child spends most of its start loading and initialising classes in the interpreter: the
- * envelope codec, the coroutine machinery, the invoker; and connecting a Unix socket seeds a
+ * envelope codec, the coroutine dispatcher of its session, the invoker; and connecting a Unix socket seeds a
  * `SecureRandom` in the JDK, which loads the security providers. (The handshake and the usual
  * first calls travel in the compact form, so JSON is not initialised at all unless needed.) All of it is CPU work the main thread would do one
  * piece after another; on a machine with a second core this thread does a share beside it.
@@ -36,6 +37,8 @@ internal object StartupWarmup {
             // What the JDK's Unix socket seeds while the main thread connects; on a JDK without
             // it, the socket falls back to a default SecureRandom that this does not ready.
             runCatching { SecureRandom.getInstance("NativePRNGNonBlocking") }
+            // What the session's coroutine scope is built on, once the handshake is done.
+            Dispatchers.IO
             // The handshake and the first calls a host makes: load a class, construct, call.
             CodecWarmup.run()
             val invoker = Invoker(StartupWarmup::class.java.classLoader)

@@ -12,6 +12,12 @@ import java.nio.channels.ClosedSelectorException
 import java.nio.channels.SelectionKey
 import java.nio.channels.Selector
 import java.nio.channels.SocketChannel
+import kotlinx.coroutines.runBlocking
+import kotlin.coroutines.Continuation
+import kotlin.coroutines.CoroutineContext
+import kotlin.coroutines.EmptyCoroutineContext
+import kotlin.coroutines.intrinsics.COROUTINE_SUSPENDED
+import kotlin.coroutines.intrinsics.startCoroutineUninterceptedOrReturn
 
 /**
  * A [FrameTransport] whose sends and receives may block the calling thread; the session then
@@ -35,6 +41,28 @@ public interface BlockingFrameTransport : FrameTransport {
      * whole and the interrupt stays set.
      */
     public fun receiveInterruptibly(): Frame = receiveBlocking()
+}
+
+/**
+ * Runs the suspend [block] that uses this transport on the calling thread. A
+ * [BlockingFrameTransport]'s suspend functions never suspend, so the block runs as a plain call,
+ * with no event loop to set up (`runBlocking`'s costs a young JVM milliseconds of class
+ * initialisation); any other transport gets `runBlocking`.
+ */
+@InternalExtraditeApi
+public fun <T> FrameTransport.runHere(block: suspend () -> T): T {
+    if (this !is BlockingFrameTransport) return runBlocking { block() }
+    val result = block.startCoroutineUninterceptedOrReturn(NeverSuspends)
+    check(result !== COROUTINE_SUSPENDED) { "a blocking transport's suspend function suspended" }
+    @Suppress("UNCHECKED_CAST")
+    return result as T
+}
+
+/** The completion of a block that returns without suspending: it is never resumed. */
+private object NeverSuspends : Continuation<Any?> {
+    override val context: CoroutineContext get() = EmptyCoroutineContext
+
+    override fun resumeWith(result: Result<Any?>): Unit = error("a blocking transport's suspend function was resumed")
 }
 
 /**
