@@ -562,7 +562,7 @@ public class Session(
             return
         }
         this.running.remove(request.id, running)
-        Reply(request.id).resumeWith(Result.success(outcome as Message))
+        sendFromReader(outcome as Message)
     }
 
     /**
@@ -602,25 +602,25 @@ public class Session(
         if (result !== COROUTINE_SUSPENDED) reply.resumeWith(Result.success(result as Message))
     }
 
-    /**
-     * Where a request served on the reader ends: its reply is sent and its job, if it ran as a
-     * coroutine, completed. A reply that cannot be sent (say, the memory for a huge one ran out)
-     * is reported as an uncaught exception of this thread, as a coroutine's would be; the session
-     * goes on.
-     */
-    private inner class Reply(
-        private val id: Long,
-        override val context: CoroutineContext = EmptyCoroutineContext,
-        private val job: CompletableJob? = null,
-    ) : Continuation<Message> {
+    /** Where a request served on the reader as a coroutine ends: its job is completed and its reply sent. */
+    private inner class Reply(private val id: Long, override val context: CoroutineContext, private val job: CompletableJob) : Continuation<Message> {
         override fun resumeWith(result: Result<Message>) {
-            job?.complete()
-            try {
-                send(result.getOrElse { failureOf(id, it) })
-            } catch (e: Throwable) {
-                val thread = Thread.currentThread()
-                thread.uncaughtExceptionHandler.uncaughtException(thread, e)
-            }
+            job.complete()
+            sendFromReader(result.getOrElse { failureOf(id, it) })
+        }
+    }
+
+    /**
+     * Sends the reply of a request served on the reader. A reply that cannot be sent (say, the
+     * memory for a huge one ran out) is reported as an uncaught exception of this thread, as a
+     * coroutine's would be; the session goes on.
+     */
+    private fun sendFromReader(reply: Message) {
+        try {
+            send(reply)
+        } catch (e: Throwable) {
+            val thread = Thread.currentThread()
+            thread.uncaughtExceptionHandler.uncaughtException(thread, e)
         }
     }
 

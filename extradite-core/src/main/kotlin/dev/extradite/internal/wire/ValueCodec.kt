@@ -249,7 +249,6 @@ public class ValueDecoder(private val context: CodecContext, private val attachm
 
     public fun decodeAll(values: List<WireValue>): Array<Any?> = Array(values.size) { decode(values[it]) }
 
-
     private fun decodeArray(value: WireValue.PrimitiveArray): Any {
         val bytes = attachments.getOrNull(value.attachment)
             ?: throw ExtraditeProtocolError("value refers to attachment ${value.attachment} but the frame has ${attachments.size}")
