@@ -2,8 +2,12 @@ package dev.extradite.bench
 
 import java.nio.file.Path
 
-/** The three round-trip figures of the benchmark's `peers`, p50 in µs. */
-data class PeerFigures(val rawUds: Double, val rmi: Double, val extraditeSingleCall: Double)
+/**
+ * The round-trip figures of the benchmark's `peers`, p50 in µs: the issue's three, and the bare
+ * socket with both sides spinning instead of sleeping ([rawUdsSpin]), the floor for a reader that
+ * spins, as extradite's does before it sleeps.
+ */
+data class PeerFigures(val rawUds: Double, val rmi: Double, val extraditeSingleCall: Double, val rawUdsSpin: Double)
 
 /**
  * Measures the bare socket, RMI and extradite round trips interleaved: each peer is opened once,
@@ -16,20 +20,22 @@ data class PeerFigures(val rawUds: Double, val rmi: Double, val extraditeSingleC
 fun measurePeers(java: String, classpath: String, workloadJar: Path, roundTrips: Int, blocks: Int = 30): PeerFigures {
     ExtraditeDriver(workloadJar).use { driver ->
         RawUnixEcho(java, classpath).use { raw ->
-            RmiEcho(java, classpath).use { rmi ->
-                val peers = listOf(raw, rmi, driver.singleCalls())
-                val perBlock = maxOf(1, roundTrips / blocks)
-                val warmup = LongArray(roundTrips / 5)
-                for (peer in peers) peer.time(warmup, 0, warmup.size)
-                val samples = List(peers.size) { LongArray(perBlock * blocks) }
-                for (block in 0 until blocks) {
-                    for (turn in peers.indices) {
-                        val index = (block + turn) % peers.size
-                        peers[index].time(samples[index], block * perBlock, perBlock)
+            RawUnixEcho(java, classpath, true).use { rawSpin ->
+                RmiEcho(java, classpath).use { rmi ->
+                    val peers = listOf(raw, rmi, driver.singleCalls(), rawSpin)
+                    val perBlock = maxOf(1, roundTrips / blocks)
+                    val warmup = LongArray(roundTrips / 5)
+                    for (peer in peers) peer.time(warmup, 0, warmup.size)
+                    val samples = List(peers.size) { LongArray(perBlock * blocks) }
+                    for (block in 0 until blocks) {
+                        for (turn in peers.indices) {
+                            val index = (block + turn) % peers.size
+                            peers[index].time(samples[index], block * perBlock, perBlock)
+                        }
                     }
+                    val p50 = samples.map { it.sort(); it[it.size / 2] / 1000.0 }
+                    return PeerFigures(p50[0], p50[1], p50[2], p50[3])
                 }
-                val p50 = samples.map { it.sort(); it[it.size / 2] / 1000.0 }
-                return PeerFigures(p50[0], p50[1], p50[2])
             }
         }
     }

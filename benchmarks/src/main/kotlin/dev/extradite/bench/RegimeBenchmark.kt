@@ -36,6 +36,11 @@ data class Options(
     val one: Pair<String, String>?,
     /** Multiplies the prescribed warm-up iterations (1 = as BENCHMARK.md prescribes); more shows steady state. */
     val warmupFactor: Int = 1,
+    /**
+     * When above 0, the warm-up repeats until this many seconds have passed (and at least the
+     * prescribed warm-up has run): the steady state, after the JIT compilers have done their work.
+     */
+    val warmupSeconds: Double = 0.0,
 ) {
     companion object {
         fun parse(args: Array<String>): Options {
@@ -46,6 +51,7 @@ data class Options(
             var workloadJar: Path? = null
             var one: Pair<String, String>? = null
             var warmupFactor = 1
+            var warmupSeconds = 0.0
             var i = 0
             while (i < args.size) {
                 when (args[i]) {
@@ -57,9 +63,10 @@ data class Options(
                     "--workload-jar" -> workloadJar = Paths.get(args[++i])
                     "--one" -> one = args[i + 1] to args[i + 2].also { i += 2 }
                     "--warmup-factor" -> warmupFactor = args[++i].toInt()
+                    "--warmup-seconds" -> warmupSeconds = args[++i].toDouble().also { require(it >= 0) { "--warmup-seconds must not be negative" } }
                     "--help", "-h" -> {
                         println(
-                            "usage: benchmarks/run [--quick] [--json FILE] [--cases a,b | --peers-only] [--repetitions N] [--warmup-factor N]\n" +
+                            "usage: benchmarks/run [--quick] [--json FILE] [--cases a,b | --peers-only] [--repetitions N] [--warmup-factor N] [--warmup-seconds S]\n" +
                                 "cases: ${REGIMES.joinToString { it.name }}",
                         )
                         exitProcess(0)
@@ -72,7 +79,7 @@ data class Options(
             require(unknown.isEmpty()) { "unknown cases $unknown; known: ${REGIMES.joinToString { it.name }}" }
             val jar = requireNotNull(workloadJar) { "--workload-jar is required (benchmarks/run passes it)" }
             require(Files.exists(jar)) { "workload jar $jar does not exist; run benchmarks/run, which builds it" }
-            return Options(quick, json, cases, repetitions, jar, one, warmupFactor)
+            return Options(quick, json, cases, repetitions, jar, one, warmupFactor, warmupSeconds)
         }
     }
 }
@@ -87,6 +94,11 @@ private fun runOne(regime: Regime, mode: String, options: Options): Double {
         val warmup = scaled(regime.warmup, options.quick) * options.warmupFactor
         val iterations = scaled(regime.iterations, options.quick)
         if (warmup > 0) driver.run(regime, 0, warmup)
+        // A steady-state run: the prescribed warm-up again and again, until the time is up.
+        val warmupEnd = System.nanoTime() + (options.warmupSeconds * 1e9).toLong()
+        if (options.warmupSeconds > 0 && !regime.name.startsWith("cold_start")) {
+            while (System.nanoTime() < warmupEnd) driver.run(regime, 0, maxOf(warmup, 1))
+        }
         if (regime.name == "cold_start_first_call_warm_session") (driver as ExtraditeDriver).prewarm()
         val start = System.nanoTime()
         driver.run(regime, warmup, warmup + iterations)
@@ -110,6 +122,8 @@ private fun runInFreshJvm(regime: Regime, mode: String, options: Options): Doubl
         if (options.quick) add("--quick")
         add("--warmup-factor")
         add(options.warmupFactor.toString())
+        add("--warmup-seconds")
+        add(options.warmupSeconds.toString())
         add("--one")
         add(regime.name)
         add(mode)
@@ -141,7 +155,7 @@ private fun drive(options: Options) {
     }
     val roundTrips = if (options.quick) 5_000 else 20_000
     val classpath = System.getProperty("java.class.path")
-    val (raw, rmi, single) = measurePeers(java, classpath, options.workloadJar, 3 * roundTrips)
+    val (raw, rmi, single, rawSpin) = measurePeers(java, classpath, options.workloadJar, 3 * roundTrips)
 
     println(String.format("%-36s %14s %14s %9s", "regime", "direct µs/op", "extradite µs/op", "slowdown"))
     for (regime in regimes) {
@@ -149,7 +163,7 @@ private fun drive(options: Options) {
         val e = median(extradite.getValue(regime.name))
         println(String.format("%-36s %14s %14.1f %9s", regime.name, d?.let { "%.2f".format(it) } ?: "—", e, d?.let { "%.2f".format(e / it) } ?: "—"))
     }
-    println(String.format("raw_uds_roundtrip_us %.1f, java_rmi_roundtrip_us %.1f, extradite_single_call_us %.1f", raw, rmi, single))
+    println(String.format("raw_uds_roundtrip_us %.1f, java_rmi_roundtrip_us %.1f, extradite_single_call_us %.1f, raw_uds_spin_roundtrip_us %.1f", raw, rmi, single, rawSpin))
 
     options.json?.let { path ->
         val json = buildJsonObject {
@@ -158,11 +172,14 @@ private fun drive(options: Options) {
             putJsonObject("extradite_stats") { extradite.forEach { (name, runs) -> put(name, stats(runs)) } }
             putJsonObject("peers") {
                 put("raw_uds_roundtrip_us", raw)
+                // Not one of the three: the same ping-pong with both sides spinning.
+                put("raw_uds_spin_roundtrip_us", rawSpin)
                 put("java_rmi_roundtrip_us", rmi)
                 put("extradite_single_call_us", single)
             }
             put("quick", options.quick)
             put("warmup_factor", options.warmupFactor)
+            put("warmup_seconds", options.warmupSeconds)
             put("repetitions", options.repetitions)
         }
         Files.writeString(path, Json { prettyPrint = true }.encodeToString(JsonObject.serializer(), json))

@@ -11,6 +11,7 @@ import dev.extradite.internal.wire.Side
 import dev.extradite.internal.transport.Endpoint
 import dev.extradite.internal.transport.Handshake
 import dev.extradite.internal.transport.TransportClosedException
+import dev.extradite.internal.transport.SpinWait
 import dev.extradite.internal.transport.TransportKind
 import dev.extradite.internal.transport.runHere
 import dev.extradite.internal.wire.BulkStore
@@ -22,26 +23,27 @@ import java.util.concurrent.atomic.AtomicInteger
 import kotlin.system.exitProcess
 
 /**
- * The child JVM's entry point: `ChildMain <endpoint> <maxFrameSize> <transport>`, with the host's token on
+ * The child JVM's entry point: `ChildMain <endpoint> <maxFrameSize> <transport> <spinMicros>`, with the host's token on
  * stdin. Connects back, authenticates, serves the host's requests, and exits when the connection
  * or its stdin closes (the host is gone).
  */
 public fun main(args: Array<String>) {
-    if (args.size != 3) {
-        System.err.println("extradite child: expected <endpoint> <maxFrameSize> <transport>, got ${args.toList()}; it is started by the extradite host, not by hand")
+    if (args.size != 4) {
+        System.err.println("extradite child: expected <endpoint> <maxFrameSize> <transport> <spinMicros>, got ${args.toList()}; it is started by the extradite host, not by hand")
         exitProcess(2)
     }
     StartupWarmup.start()
     val endpoint = Endpoint.parse(args[0])
     val maxFrameSize = args[1].toInt()
     val kind = TransportKind.valueOf(args[2])
+    val spinNanos = SpinWait.microsToNanos(args[3])
     val stdin = System.`in`.bufferedReader()
     val token = stdin.readLine()
     if (token.isNullOrBlank()) {
         System.err.println("extradite child: no token on stdin; it is started by the extradite host, not by hand")
         exitProcess(2)
     }
-    val code = serve(endpoint, maxFrameSize, kind, token, stdin)
+    val code = serve(endpoint, maxFrameSize, kind, spinNanos, token, stdin)
     System.out.flush()
     System.err.flush()
     exitProcess(code)
@@ -53,9 +55,9 @@ public fun main(args: Array<String>) {
  * class initialisation (its event loop, and the default dispatcher it looks up) on the way to
  * its first request.
  */
-private fun serve(endpoint: Endpoint, maxFrameSize: Int, kind: TransportKind, token: String, stdin: java.io.BufferedReader): Int {
+private fun serve(endpoint: Endpoint, maxFrameSize: Int, kind: TransportKind, spinNanos: Long, token: String, stdin: java.io.BufferedReader): Int {
     val transport = when (kind) {
-        TransportKind.SOCKET_CHANNEL -> Endpoint.connectBlocking(endpoint, maxFrameSize)
+        TransportKind.SOCKET_CHANNEL -> Endpoint.connectBlocking(endpoint, maxFrameSize, spinNanos)
         TransportKind.KTOR -> runBlocking { Endpoint.connect(endpoint, maxFrameSize) }
     }
     val welcome = try {

@@ -11,6 +11,7 @@ import dev.extradite.internal.transport.FrameTransport
 import dev.extradite.internal.transport.Handshake
 import dev.extradite.internal.transport.KtorFrameTransport
 import dev.extradite.internal.transport.SocketChannelTransport
+import dev.extradite.internal.transport.SpinWait
 import dev.extradite.internal.transport.TransportKind
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.runInterruptible
@@ -70,6 +71,7 @@ internal object ChildLauncher {
         }
         val unix = directory?.let { Endpoint.Unix(it.resolve("s").toString()) }
         val kind = TransportKind.fromHostSettings()
+        val spinNanos = SpinWait.nanosFromHostSettings()
         val endpoint: Endpoint
         val accept: suspend () -> FrameTransport
         val closeServer: () -> Unit
@@ -84,7 +86,7 @@ internal object ChildLauncher {
                 val server = Endpoint.listenBlocking(unix ?: Endpoint.Tcp("127.0.0.1", 0))
                 endpoint = unix ?: Endpoint.Tcp("127.0.0.1", (server.localAddress as java.net.InetSocketAddress).port)
                 // Interruptible, so that the startup timeout can abandon a pending accept.
-                accept = { runInterruptible(Dispatchers.IO) { SocketChannelTransport(server.accept(), config.maxFrameSize) } }
+                accept = { runInterruptible(Dispatchers.IO) { SocketChannelTransport(server.accept(), config.maxFrameSize, spinNanos) } }
                 closeServer = { server.close() }
             }
         }
@@ -92,7 +94,7 @@ internal object ChildLauncher {
         val bulkThreshold = BulkStore.thresholdFromHostSettings()
         val bulkDirectory = if (bulkThreshold > 0) BulkStore.createDirectory(directory) else null
         val command = try {
-            commandFor(config, endpoint, kind, sharing)
+            commandFor(config, endpoint, kind, sharing, spinNanos)
         } catch (e: Throwable) {
             closeServer()
             directory?.let(BulkStore::deleteDirectory)
@@ -208,7 +210,7 @@ internal object ChildLauncher {
         )
     }
 
-    private fun commandFor(config: SessionConfig, endpoint: Endpoint, kind: TransportKind, sharing: ClassDataSharing.Plan): List<String> = buildList {
+    private fun commandFor(config: SessionConfig, endpoint: Endpoint, kind: TransportKind, sharing: ClassDataSharing.Plan, spinNanos: Long): List<String> = buildList {
         add(config.javaHome.resolve("bin").resolve(if (File.separatorChar == '\\') "java.exe" else "java").toString())
         // Before the user's jvmArgs, so that theirs win.
         addAll(sharing.jvmArgs)
@@ -219,5 +221,6 @@ internal object ChildLauncher {
         add(endpoint.toString())
         add(config.maxFrameSize.toString())
         add(kind.name)
+        add((spinNanos / 1_000).toString())
     }
 }

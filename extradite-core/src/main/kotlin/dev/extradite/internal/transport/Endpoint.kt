@@ -59,8 +59,8 @@ public sealed class Endpoint {
         public suspend fun listen(endpoint: Endpoint): ServerSocket = aSocket(selector).tcp().bind(endpoint.address)
 
         /** Connects with the blocking JDK transport. */
-        public fun connectBlocking(endpoint: Endpoint, maxFrameSize: Int): SocketChannelTransport =
-            SocketChannelTransport(java.nio.channels.SocketChannel.open(endpoint.jdkAddress), maxFrameSize)
+        public fun connectBlocking(endpoint: Endpoint, maxFrameSize: Int, spinNanos: Long): SocketChannelTransport =
+            SocketChannelTransport(java.nio.channels.SocketChannel.open(endpoint.jdkAddress), maxFrameSize, spinNanos)
 
         /** A listening JDK channel for [endpoint] (a TCP port 0 picks a free port). */
         public fun listenBlocking(endpoint: Endpoint): java.nio.channels.ServerSocketChannel = when (endpoint) {

@@ -9,6 +9,7 @@ import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
+import io.kotest.matchers.types.shouldBeInstanceOf
 import java.net.StandardProtocolFamily
 import java.net.UnixDomainSocketAddress
 import java.nio.ByteBuffer
@@ -20,7 +21,7 @@ import kotlin.random.Random
 /** Frames over a real Unix socket: gathered writes, reads straight into attachment arrays, hostile lengths refused. */
 class SocketChannelTransportSpec : FunSpec({
     /** A connected pair: a transport to test, and the raw channel of its peer. */
-    fun pair(maxFrameSize: Int = 8 shl 20): Pair<SocketChannelTransport, SocketChannel> {
+    fun pair(maxFrameSize: Int = 8 shl 20, spinNanos: Long = 20_000): Pair<SocketChannelTransport, SocketChannel> {
         val directory = Files.createTempDirectory("transport")
         val address = UnixDomainSocketAddress.of(directory.resolve("s"))
         ServerSocketChannel.open(StandardProtocolFamily.UNIX).use { server ->
@@ -29,12 +30,13 @@ class SocketChannelTransportSpec : FunSpec({
             val accepted = server.accept()
             Files.deleteIfExists(directory.resolve("s"))
             Files.delete(directory)
-            return SocketChannelTransport(accepted, maxFrameSize) to peer
+            return SocketChannelTransport(accepted, maxFrameSize, spinNanos) to peer
         }
     }
 
-    test("frames with attachments larger than the read buffer cross whole, also when written a few bytes at a time") {
-        val (transport, peer) = pair()
+    // Without spinning, with the default budget, and with one far longer than any wait here.
+    for (spinNanos in listOf(0L, 20_000L, 60_000_000_000L)) test("frames with attachments larger than the read buffer cross whole, also when written a few bytes at a time (spinning up to $spinNanos ns)") {
+        val (transport, peer) = pair(spinNanos = spinNanos)
         val big = Random(7).nextBytes(1 shl 20)
         val frames = listOf(
             Frame("{}".encodeToByteArray()),
@@ -84,5 +86,32 @@ class SocketChannelTransportSpec : FunSpec({
         shouldThrow<ExtraditeProtocolError> { second.receiveBlocking() }.message shouldContain "maxFrameSize"
         listOf(transport, second).forEach { it.close() }
         listOf(peer, secondPeer).forEach { it.close() }
+    }
+
+    test("an interrupt ends the wait for a frame even while the reader spins, and the frame is then read whole") {
+        // A budget of a minute: a spin that ignored the interrupt would outlast the test.
+        val (transport, peer) = pair(spinNanos = 60_000_000_000L)
+        val outcome = java.util.concurrent.CompletableFuture<Throwable?>()
+        val reader = Thread {
+            outcome.complete(runCatching { transport.receiveInterruptibly() }.exceptionOrNull())
+        }.also {
+            it.isDaemon = true
+            it.start()
+        }
+        // Interrupted once it is seen spinning (its stack shows it), not at some guessed moment.
+        val deadline = System.nanoTime() + 10_000_000_000L
+        while (reader.stackTrace.none { it.methodName == "spin" }) {
+            check(System.nanoTime() < deadline) { "the reader never spun" }
+            Thread.yield()
+        }
+        reader.interrupt()
+        outcome.get(10, java.util.concurrent.TimeUnit.SECONDS).shouldBeInstanceOf<java.io.InterruptedIOException>()
+        val frame = Frame("after".encodeToByteArray(), listOf(byteArrayOf(4, 5)))
+        peer.write(ByteBuffer.wrap(frame.toBytes()))
+        val received = transport.receiveBlocking()
+        received.envelope.decodeToString() shouldBe "after"
+        received.attachments.single().toList() shouldBe listOf<Byte>(4, 5)
+        transport.close()
+        peer.close()
     }
 })
