@@ -37,8 +37,8 @@ data class Options(
     /** Multiplies the prescribed warm-up iterations (1 = as BENCHMARK.md prescribes); more shows steady state. */
     val warmupFactor: Int = 1,
     /**
-     * When above 0, the warm-up repeats until this many seconds have passed (and at least the
-     * prescribed warm-up has run): the steady state, after the JIT compilers have done their work.
+     * When above 0, after the prescribed warm-up, the warm-up runs again and again for this many
+     * seconds more: the steady state, after the JIT compilers have done their work.
      */
     val warmupSeconds: Double = 0.0,
 ) {
@@ -114,6 +114,10 @@ private fun runInFreshJvm(regime: Regime, mode: String, options: Options): Doubl
     val command = buildList {
         add(java)
         System.getProperty("bench.childJvmArgs")?.let { add("-Dbench.childJvmArgs=$it") }
+        // extradite's own settings (-Dextradite.spinMicros=0, say) reach every regime's host JVM.
+        for (name in System.getProperties().stringPropertyNames().filter { it.startsWith("extradite.") }.sorted()) {
+            add("-D$name=${System.getProperty(name)}")
+        }
         add("-cp")
         add(classpath)
         add("dev.extradite.bench.RegimeBenchmarkKt")

@@ -10,8 +10,8 @@ import dev.extradite.internal.session.Session
 import dev.extradite.internal.wire.Side
 import dev.extradite.internal.transport.Endpoint
 import dev.extradite.internal.transport.Handshake
-import dev.extradite.internal.transport.TransportClosedException
 import dev.extradite.internal.transport.SpinWait
+import dev.extradite.internal.transport.TransportClosedException
 import dev.extradite.internal.transport.TransportKind
 import dev.extradite.internal.transport.runHere
 import dev.extradite.internal.wire.BulkStore
@@ -23,20 +23,24 @@ import java.util.concurrent.atomic.AtomicInteger
 import kotlin.system.exitProcess
 
 /**
- * The child JVM's entry point: `ChildMain <endpoint> <maxFrameSize> <transport> <spinMicros>`, with the host's token on
- * stdin. Connects back, authenticates, serves the host's requests, and exits when the connection
+ * The child JVM's entry point: `ChildMain <endpoint> <maxFrameSize> <transport> <spinMicros>`,
+ * with the host's token on stdin. Connects back, authenticates, serves the host's requests, and exits when the connection
  * or its stdin closes (the host is gone).
  */
 public fun main(args: Array<String>) {
+    val usage = "expected <endpoint> <maxFrameSize> <transport> <spinMicros>, got ${args.toList()}; it is started by the extradite host, not by hand"
     if (args.size != 4) {
-        System.err.println("extradite child: expected <endpoint> <maxFrameSize> <transport> <spinMicros>, got ${args.toList()}; it is started by the extradite host, not by hand")
+        System.err.println("extradite child: $usage")
+        exitProcess(2)
+    }
+    val (endpoint, maxFrameSize, kind, spinNanos) = try {
+        Arguments(Endpoint.parse(args[0]), args[1].toInt(), TransportKind.valueOf(args[2]), SpinWait.microsToNanos(args[3]))
+    } catch (e: IllegalArgumentException) {
+        // NumberFormatException included. A host and child of different versions end up here.
+        System.err.println("extradite child: ${e.message}; $usage")
         exitProcess(2)
     }
     StartupWarmup.start()
-    val endpoint = Endpoint.parse(args[0])
-    val maxFrameSize = args[1].toInt()
-    val kind = TransportKind.valueOf(args[2])
-    val spinNanos = SpinWait.microsToNanos(args[3])
     val stdin = System.`in`.bufferedReader()
     val token = stdin.readLine()
     if (token.isNullOrBlank()) {
@@ -48,6 +52,8 @@ public fun main(args: Array<String>) {
     System.err.flush()
     exitProcess(code)
 }
+
+private data class Arguments(val endpoint: Endpoint, val maxFrameSize: Int, val kind: TransportKind, val spinNanos: Long)
 
 /**
  * Connects, introduces itself and serves until the session ends. On the socket transport nothing

@@ -64,14 +64,15 @@ internal object ChildLauncher {
     }
 
     suspend fun launch(config: SessionConfig, sessionName: String): LaunchedChild {
+        // Settings first: a bad one fails here, before anything is created that would need cleaning up.
+        val kind = TransportKind.fromHostSettings()
+        val spinNanos = SpinWait.nanosFromHostSettings()
         val directory = if (Endpoint.isUnixSupported) {
             Files.createTempDirectory("extradite-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")))
         } else {
             null
         }
         val unix = directory?.let { Endpoint.Unix(it.resolve("s").toString()) }
-        val kind = TransportKind.fromHostSettings()
-        val spinNanos = SpinWait.nanosFromHostSettings()
         val endpoint: Endpoint
         val accept: suspend () -> FrameTransport
         val closeServer: () -> Unit

@@ -69,7 +69,8 @@ private object NeverSuspends : Continuation<Any?> {
  * The fast local transport: a JDK [SocketChannel] (Unix domain socket, or TCP on loopback) read
  * by one thread and written by the caller's thread. Why not Ktor's byte channels here: they cost
  * several thread hops per message (selector thread, reader coroutine, writer coroutine); this
- * costs one wake-up, which is the floor (see DESIGN.md, "The wire").
+ * costs at most one wake-up (see DESIGN.md, "The wire"), and none when the reader's spin catches
+ * the frame.
  *
  * The channel is in non-blocking mode, waiting in selectors when it must: a blocking channel is
  * closed by `Thread.interrupt()` of any thread in the middle of a write, and callers' threads get
@@ -78,16 +79,16 @@ private object NeverSuspends : Continuation<Any?> {
  * Reads go through a 64 KiB buffer, so a small frame's length prefix and body usually arrive in
  * one system call; each frame is written with one, a small one from a 64 KiB buffer of its own.
  *
- * A read that finds the channel empty spins for up to [spinNanos] before it sleeps in the
- * selector (see [SpinWait]): a peer that answers within that time is read without a sleep and a
- * wake-up, which cost more than the whole round trip otherwise.
+ * A read that finds the channel empty may spin for up to [spinNanos] before it sleeps in the
+ * selector (see [SpinWait] for when): a peer that answers within that time is read without a
+ * sleep and a wake-up, which are most of a round trip otherwise.
  */
 @InternalExtraditeApi
 public class SocketChannelTransport(
     private val channel: SocketChannel,
     private val maxFrameSize: Int,
     /** The most a read spins on an empty channel before it sleeps; 0 never spins. */
-    private val spinNanos: Long = SpinWait.nanosFromHostSettings(),
+    private val spinNanos: Long,
 ) : BlockingFrameTransport {
     private val readSelector: Selector
     private val writeSelector: Selector
@@ -97,7 +98,7 @@ public class SocketChannelTransport(
     /** Whether the last read had to wait for the channel; only the thread holding the read turn touches it. */
     private var lastReadFoundNothing = false
 
-    /** When and how long reads spin; only the reading thread touches it. */
+    /** When reads spin; only the thread holding the read turn touches it. */
     private val spinning = SpinWait(spinNanos)
     private val writeLock = Any()
 
@@ -267,11 +268,13 @@ public class SocketChannelTransport(
                 if (wait && !givingUp) {
                     if (spinning.shouldSpin()) {
                         val won = spin(target, interruptible)
-                        spinning.record(won)
                         if (won) {
+                            spinning.record(won = true)
                             lastReadFoundNothing = true
                             return
                         }
+                        // A spin cut short by the caller's interrupt says nothing about the peer.
+                        if (!(interruptible && Thread.currentThread().isInterrupted)) spinning.record(won = false)
                     }
                     try {
                         readSelector.select()
@@ -299,14 +302,18 @@ public class SocketChannelTransport(
 
     /**
      * Reads [target] from the empty channel for up to [spinNanos], without sleeping; true when
-     * bytes arrived. Gives up early on an interrupt when [interruptible].
+     * bytes arrived. Gives up early on an interrupt when [interruptible]. A [close] from another
+     * thread meanwhile ends it as the selector's wait would end: "closed".
      */
     private fun spin(target: ByteBuffer, interruptible: Boolean): Boolean {
-        if (spinNanos <= 0) return false
         val deadline = System.nanoTime() + spinNanos
         do {
             Thread.onSpinWait()
-            val n = channel.read(target)
+            val n = try {
+                channel.read(target)
+            } catch (_: java.nio.channels.ClosedChannelException) {
+                throw EOFException("closed")
+            }
             if (n > 0) return true
             if (n < 0) throw EOFException("end of stream")
             if (interruptible && Thread.currentThread().isInterrupted) return false

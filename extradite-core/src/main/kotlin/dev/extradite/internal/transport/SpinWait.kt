@@ -6,7 +6,6 @@ import dev.extradite.InternalExtraditeApi
 
 /**
  * When a reader about to sleep on an empty socket spins first, and for how long ([budgetNanos]).
- * One per transport; only the thread holding the read turn uses it.
  *
  * Why spin: a thread that sleeps in `epoll_wait` is woken by the kernel when the peer writes,
  * and on a virtual machine that wake-up (an interrupt sent to another virtual CPU) can be most
@@ -15,12 +14,14 @@ import dev.extradite.InternalExtraditeApi
  *
  * Why not always: a spin that runs out has burnt its budget for nothing, and while a young JVM
  * still compiles its code every cycle of a small machine is wanted elsewhere. Spinning on every
- * wait slowed the benchmark's short regimes by up to 30 %. So a reader spins while most of its
- * recent spins caught their data (a moving [successRate]); when they stop paying it sleeps at
- * once, and tries a spin only every [PROBE_INTERVAL]th wait to notice when spinning pays again.
+ * wait slowed the benchmark's short regimes by up to 30 %. So a reader spins while at least half
+ * of its recent spins caught their data (a moving [successRate]); when they stop paying it sleeps
+ * at once, and tries a spin only every [PROBE_INTERVAL]th wait: a probe that catches its data
+ * brings spinning back at once.
  *
  * The system property `extradite.spinMicros` sets the budget on the host (default 20, 0 turns
- * spinning off); the host passes it to its children.
+ * spinning off); the host passes it to its children. One per transport; only the thread holding
+ * the read turn uses it.
  */
 @InternalExtraditeApi
 public class SpinWait(public val budgetNanos: Long) {
@@ -42,6 +43,8 @@ public class SpinWait(public val budgetNanos: Long) {
     /** Records whether a spin caught its data ([won]) or ran out. */
     public fun record(won: Boolean) {
         successRate += ((if (won) FULL else 0) - successRate) / 8
+        // A win (a probe's, after a run of losses) means spinning pays again: go on spinning.
+        if (won) successRate = maxOf(successRate, FULL / 2)
     }
 
     public companion object {

@@ -34,8 +34,17 @@ class SocketChannelTransportSpec : FunSpec({
         }
     }
 
+    /** Returns once [reader] is seen spinning (its stack shows it), rather than after some guessed time. */
+    fun awaitSpinning(reader: Thread) {
+        val deadline = System.nanoTime() + 10_000_000_000L
+        while (reader.stackTrace.none { it.methodName == "spin" }) {
+            check(System.nanoTime() < deadline) { "the reader never spun" }
+            Thread.yield()
+        }
+    }
+
     // Without spinning, with the default budget, and with one far longer than any wait here.
-    for (spinNanos in listOf(0L, 20_000L, 60_000_000_000L)) test("frames with attachments larger than the read buffer cross whole, also when written a few bytes at a time (spinning up to $spinNanos ns)") {
+    for ((spinNanos, spinning) in listOf(0L to "no spinning", 20_000L to "spinning up to 20 µs", 60_000_000_000L to "spinning up to a minute")) test("frames with attachments larger than the read buffer cross whole, also when written a few bytes at a time ($spinning)") {
         val (transport, peer) = pair(spinNanos = spinNanos)
         val big = Random(7).nextBytes(1 shl 20)
         val frames = listOf(
@@ -98,12 +107,7 @@ class SocketChannelTransportSpec : FunSpec({
             it.isDaemon = true
             it.start()
         }
-        // Interrupted once it is seen spinning (its stack shows it), not at some guessed moment.
-        val deadline = System.nanoTime() + 10_000_000_000L
-        while (reader.stackTrace.none { it.methodName == "spin" }) {
-            check(System.nanoTime() < deadline) { "the reader never spun" }
-            Thread.yield()
-        }
+        awaitSpinning(reader)
         reader.interrupt()
         outcome.get(10, java.util.concurrent.TimeUnit.SECONDS).shouldBeInstanceOf<java.io.InterruptedIOException>()
         val frame = Frame("after".encodeToByteArray(), listOf(byteArrayOf(4, 5)))
@@ -112,6 +116,23 @@ class SocketChannelTransportSpec : FunSpec({
         received.envelope.decodeToString() shouldBe "after"
         received.attachments.single().toList() shouldBe listOf<Byte>(4, 5)
         transport.close()
+        peer.close()
+    }
+
+    test("a close from another thread while the reader spins ends its wait: the connection is closed") {
+        val (transport, peer) = pair(spinNanos = 60_000_000_000L)
+        val outcome = java.util.concurrent.CompletableFuture<Throwable?>()
+        val reader = Thread {
+            outcome.complete(runCatching { transport.receiveBlocking() }.exceptionOrNull())
+        }.also {
+            it.isDaemon = true
+            it.start()
+        }
+        awaitSpinning(reader)
+        transport.close()
+        val failure = outcome.get(10, java.util.concurrent.TimeUnit.SECONDS)
+        failure.shouldBeInstanceOf<TransportClosedException>()
+        failure.message shouldContain "closed"
         peer.close()
     }
 })

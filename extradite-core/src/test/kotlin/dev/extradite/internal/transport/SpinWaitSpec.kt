@@ -6,6 +6,7 @@ import dev.extradite.InternalExtraditeApi
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldContainExactly
+import io.kotest.matchers.ints.shouldBeInRange
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 
@@ -28,14 +29,14 @@ class SpinWaitSpec : FunSpec({
         next.withIndex().filter { it.value }.map { it.index } shouldContainExactly listOf(15, 31, 47)
     }
 
-    test("a probe that wins brings spinning back") {
+    test("a probe that wins brings spinning back, however long spins had been losing") {
         val spin = SpinWait(20_000)
-        // Six spins lose, then the reader sleeps at once for 14 waits.
-        spin.decisions(20, wins = false).count { it } shouldBe 6
+        spin.decisions(2_000, wins = false).count { it } shouldBe 6 + (2_000 - 6) / 16
         val decisions = spin.decisions(100, wins = true)
-        // Still asleep at the 15th wait; the 16th probes, wins, and from then on every wait spins.
-        decisions.first() shouldBe false
-        decisions.drop(1) shouldBe List(99) { true }
+        // Asleep until the next probe (within 16 waits), which wins: from then on every wait spins.
+        val probe = decisions.indexOf(true)
+        probe shouldBeInRange 0..15
+        decisions.drop(probe) shouldBe List(100 - probe) { true }
     }
 
     test("a budget of 0 never spins") {
