@@ -24,8 +24,8 @@ import kotlin.system.exitProcess
 
 /**
  * The child JVM's entry point: `ChildMain <endpoint> <maxFrameSize> <transport> <spinMicros>`,
- * with the host's token on stdin. Connects back, authenticates, serves the host's requests, and exits when the connection
- * or its stdin closes (the host is gone).
+ * with the host's token on stdin. Connects back, authenticates, serves the host's requests, and
+ * exits when the connection or its stdin closes (the host is gone).
  */
 public fun main(args: Array<String>) {
     val usage = "expected <endpoint> <maxFrameSize> <transport> <spinMicros>, got ${args.toList()}; it is started by the extradite host, not by hand"

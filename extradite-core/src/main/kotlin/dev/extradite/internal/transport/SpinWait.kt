@@ -14,7 +14,7 @@ import dev.extradite.InternalExtraditeApi
  *
  * Why not always: a spin that runs out has burnt its budget for nothing, and while a young JVM
  * still compiles its code every cycle of a small machine is wanted elsewhere. Spinning on every
- * wait slowed the benchmark's short regimes by up to 30 %. So a reader spins while at least half
+ * wait slowed the benchmark's short regimes by up to 40 %. So a reader spins while at least half
  * of its recent spins caught their data (a moving [successRate]); when they stop paying it sleeps
  * at once, and tries a spin only every [PROBE_INTERVAL]th wait: a probe that catches its data
  * brings spinning back at once.
