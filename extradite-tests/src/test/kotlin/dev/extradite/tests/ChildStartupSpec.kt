@@ -4,6 +4,7 @@ import dev.extradite.ExtraditeChildExitedError
 import dev.extradite.ExtraditeRemoteError
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.ints.shouldBeGreaterThan
 import io.kotest.matchers.nulls.shouldNotBeNull
 import io.kotest.matchers.shouldBe
@@ -11,6 +12,7 @@ import io.kotest.matchers.string.shouldContain
 import java.nio.file.Files
 import java.nio.file.Paths
 import java.time.Duration
+import java.util.concurrent.TimeUnit
 
 /** How the child is started (JDK, flags, environment, directory) and how a failed start is reported. */
 class ChildStartupSpec : FunSpec({
@@ -64,6 +66,55 @@ class ChildStartupSpec : FunSpec({
         Fixtures.open("com.acme.heavy.Probe") { jvmArgs("-Dextradite.child.warmup=false") }.use { probe ->
             probe.call("property", "extradite.child.warmup") shouldBe "false"
             (probe.call("pid") as Long) shouldNotBe ProcessHandle.current().pid()
+        }
+    }
+
+    /** Runs [block] with the host's system property [name] set to [value], then puts back what was there. */
+    fun <T> withHostProperty(name: String, value: String, block: () -> T): T {
+        val previous = System.getProperty(name)
+        System.setProperty(name, value)
+        try {
+            return block()
+        } finally {
+            if (previous == null) System.clearProperty(name) else System.setProperty(name, previous)
+        }
+    }
+
+    test("readers that never spin, or spin up to 10 ms, serve a session as usual (-Dextradite.spinMicros on the host)") {
+        for (micros in listOf("0", "10000")) withHostProperty("extradite.spinMicros", micros) {
+            Fixtures.open("com.acme.heavy.Counter").use { counters ->
+                val counter = counters.newInstance(0)
+                (1..300).map { counter.callBlocking("increment", 1) } shouldBe (1..300).toList()
+                counter.batchBlocking("increment", List(100) { listOf(2) }) shouldBe (302..500 step 2).toList()
+            }
+        }
+    }
+
+    test("a bad -Dextradite.spinMicros is refused by open(), saying what it takes") {
+        withHostProperty("extradite.spinMicros", "fast") {
+            val error = shouldThrow<IllegalArgumentException> { Fixtures.open("com.acme.heavy.Counter") }
+            error.message shouldContain "extradite.spinMicros=fast"
+            error.message shouldContain "0 turns spinning off"
+        }
+    }
+
+    test("a child started by hand with bad arguments says what it expected in one line and exits with 2") {
+        val java = Paths.get(System.getProperty("java.home"), "bin", "java").toString()
+        val cases = listOf(
+            listOf("unix:/nonexistent/s", "1024", "SOCKET_CHANNEL") to "expected <endpoint> <maxFrameSize> <transport> <spinMicros>",
+            listOf("unix:/nonexistent/s", "1024", "SOCKET_CHANNEL", "fast") to "extradite.spinMicros=fast",
+            listOf("unix:/nonexistent/s", "big", "SOCKET_CHANNEL", "20") to "\"big\"",
+            listOf("unix:/nonexistent/s", "1024", "PIGEON", "20") to "PIGEON",
+        )
+        for ((arguments, expected) in cases) {
+            val child = ProcessBuilder(listOf(java, "-cp", System.getProperty("java.class.path"), "dev.extradite.child.ChildMain") + arguments)
+                .redirectErrorStream(true).start()
+            val output = child.inputStream.bufferedReader().readText()
+            child.waitFor(30, TimeUnit.SECONDS) shouldBe true
+            child.exitValue() shouldBe 2
+            output.lines().filter { it.isNotBlank() } shouldHaveSize 1
+            output shouldContain "extradite child: "
+            output shouldContain expected
         }
     }
 
