@@ -80,9 +80,10 @@ class ChildStartupSpec : FunSpec({
         }
     }
 
-    test("readers that never spin, or spin up to 10 ms, serve a session as usual (-Dextradite.spinMicros on the host)") {
-        for (micros in listOf("0", "10000")) withHostProperty("extradite.spinMicros", micros) {
-            Fixtures.open("com.acme.heavy.Counter").use { counters ->
+    test("readers that never spin, spin up to 10 ms, or run on one processor serve a session as usual") {
+        // -Dextradite.spinMicros on the host sets both sides' budget; a child with one processor never spins.
+        for ((micros, childFlags) in listOf("0" to emptyList<String>(), "10000" to emptyList(), "20" to listOf("-XX:ActiveProcessorCount=1"))) withHostProperty("extradite.spinMicros", micros) {
+            Fixtures.open("com.acme.heavy.Counter") { jvmArgs(*childFlags.toTypedArray()) }.use { counters ->
                 val counter = counters.newInstance(0)
                 (1..300).map { counter.callBlocking("increment", 1) } shouldBe (1..300).toList()
                 counter.batchBlocking("increment", List(100) { listOf(2) }) shouldBe (302..500 step 2).toList()

@@ -88,7 +88,7 @@ public class SocketChannelTransport(
     private val channel: SocketChannel,
     private val maxFrameSize: Int,
     /** The most a read spins on an empty channel before it sleeps; 0 never spins. */
-    private val spinNanos: Long,
+    spinNanos: Long,
 ) : BlockingFrameTransport {
     private val readSelector: Selector
     private val writeSelector: Selector
@@ -99,7 +99,7 @@ public class SocketChannelTransport(
     private var lastReadFoundNothing = false
 
     /** When reads spin; only the thread holding the read turn touches it. */
-    private val spinning = SpinWait(spinNanos)
+    private val spinning = SpinWait(SpinWait.budgetFor(spinNanos, Runtime.getRuntime().availableProcessors()))
     private val writeLock = Any()
 
     init {
@@ -267,7 +267,7 @@ public class SocketChannelTransport(
                 val givingUp = wait && interruptible && (interrupted || Thread.currentThread().isInterrupted)
                 if (wait && !givingUp) {
                     if (spinning.shouldSpin()) {
-                        val won = spin(target, interruptible)
+                        val won = spin(target, spinning.budgetNanos, interruptible)
                         if (won) {
                             spinning.record(won = true)
                             lastReadFoundNothing = true
@@ -301,12 +301,12 @@ public class SocketChannelTransport(
     }
 
     /**
-     * Reads [target] from the empty channel for up to [spinNanos], without sleeping; true when
+     * Reads [target] from the empty channel for up to [budgetNanos], without sleeping; true when
      * bytes arrived. Gives up early on an interrupt when [interruptible]. A [close] from another
      * thread meanwhile ends it as the selector's wait would end: "closed".
      */
-    private fun spin(target: ByteBuffer, interruptible: Boolean): Boolean {
-        val deadline = System.nanoTime() + spinNanos
+    private fun spin(target: ByteBuffer, budgetNanos: Long, interruptible: Boolean): Boolean {
+        val deadline = System.nanoTime() + budgetNanos
         do {
             Thread.onSpinWait()
             val n = try {

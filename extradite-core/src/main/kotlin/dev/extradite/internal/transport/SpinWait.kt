@@ -20,8 +20,8 @@ import dev.extradite.InternalExtraditeApi
  * brings spinning back at once.
  *
  * The system property `extradite.spinMicros` sets the budget on the host (default 20, 0 turns
- * spinning off); the host passes it to its children. One per transport; only the thread holding
- * the read turn uses it.
+ * spinning off); the host passes it to its children. A JVM with one processor never spins
+ * ([budgetFor]). One per transport; only the thread holding the read turn uses it.
  */
 @InternalExtraditeApi
 public class SpinWait(public val budgetNanos: Long) {
@@ -52,6 +52,12 @@ public class SpinWait(public val budgetNanos: Long) {
         private const val PROBE_INTERVAL = 16
         private const val DEFAULT_MICROS = 20L
         private const val MAX_MICROS = 10_000L
+
+        /**
+         * The budget to use with [processors] available: none on one processor, where a spinning
+         * reader only keeps its peer from running until the scheduler steps in; else [nanos].
+         */
+        public fun budgetFor(nanos: Long, processors: Int): Long = if (processors < 2) 0 else nanos
 
         /** The spin budget in nanoseconds from `-Dextradite.spinMicros`; a bad value is an error that says how to fix it. */
         public fun nanosFromHostSettings(): Long = microsToNanos(System.getProperty("extradite.spinMicros"))

@@ -39,6 +39,12 @@ class SpinWaitSpec : FunSpec({
         decisions.drop(probe) shouldBe List(100 - probe) { true }
     }
 
+    test("a JVM with one processor never spins; with more it spins as set") {
+        SpinWait.budgetFor(20_000, 1) shouldBe 0L
+        SpinWait.budgetFor(20_000, 2) shouldBe 20_000L
+        SpinWait.budgetFor(0, 8) shouldBe 0L
+    }
+
     test("a budget of 0 never spins") {
         SpinWait(0).decisions(40, wins = true) shouldBe List(40) { false }
     }
