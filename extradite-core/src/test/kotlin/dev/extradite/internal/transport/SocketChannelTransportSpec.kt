@@ -16,6 +16,8 @@ import java.nio.ByteBuffer
 import java.nio.channels.ServerSocketChannel
 import java.nio.channels.SocketChannel
 import java.nio.file.Files
+import java.util.concurrent.CompletableFuture
+import java.util.concurrent.TimeUnit
 import kotlin.random.Random
 
 /** Frames over a real Unix socket: gathered writes, reads straight into attachment arrays, hostile lengths refused. */
@@ -34,13 +36,21 @@ class SocketChannelTransportSpec : FunSpec({
         }
     }
 
-    /** Returns once [reader] is seen spinning (its stack shows it), rather than after some guessed time. */
-    fun awaitSpinning(reader: Thread) {
+    /**
+     * Starts a daemon thread that runs [receive] and returns it once it is seen spinning (its
+     * stack shows it, rather than after some guessed time), with the future of what it throws.
+     */
+    fun spinningReader(receive: () -> Frame): Pair<Thread, CompletableFuture<Throwable?>> {
+        val outcome = CompletableFuture<Throwable?>()
+        val reader = Thread { outcome.complete(runCatching { receive() }.exceptionOrNull()) }
+        reader.isDaemon = true
+        reader.start()
         val deadline = System.nanoTime() + 10_000_000_000L
         while (reader.stackTrace.none { it.methodName == "spin" }) {
             check(System.nanoTime() < deadline) { "the reader never spun" }
             Thread.yield()
         }
+        return reader to outcome
     }
 
     // Without spinning, with the default budget, and with one far longer than any wait here.
@@ -100,16 +110,9 @@ class SocketChannelTransportSpec : FunSpec({
     test("an interrupt ends the wait for a frame even while the reader spins, and the frame is then read whole") {
         // A budget of a minute: a spin that ignored the interrupt would outlast the test.
         val (transport, peer) = pair(spinNanos = 60_000_000_000L)
-        val outcome = java.util.concurrent.CompletableFuture<Throwable?>()
-        val reader = Thread {
-            outcome.complete(runCatching { transport.receiveInterruptibly() }.exceptionOrNull())
-        }.also {
-            it.isDaemon = true
-            it.start()
-        }
-        awaitSpinning(reader)
+        val (reader, outcome) = spinningReader { transport.receiveInterruptibly() }
         reader.interrupt()
-        outcome.get(10, java.util.concurrent.TimeUnit.SECONDS).shouldBeInstanceOf<java.io.InterruptedIOException>()
+        outcome.get(10, TimeUnit.SECONDS).shouldBeInstanceOf<java.io.InterruptedIOException>()
         val frame = Frame("after".encodeToByteArray(), listOf(byteArrayOf(4, 5)))
         peer.write(ByteBuffer.wrap(frame.toBytes()))
         val received = transport.receiveBlocking()
@@ -121,16 +124,9 @@ class SocketChannelTransportSpec : FunSpec({
 
     test("a close from another thread while the reader spins ends its wait: the connection is closed") {
         val (transport, peer) = pair(spinNanos = 60_000_000_000L)
-        val outcome = java.util.concurrent.CompletableFuture<Throwable?>()
-        val reader = Thread {
-            outcome.complete(runCatching { transport.receiveBlocking() }.exceptionOrNull())
-        }.also {
-            it.isDaemon = true
-            it.start()
-        }
-        awaitSpinning(reader)
+        val (_, outcome) = spinningReader { transport.receiveBlocking() }
         transport.close()
-        val failure = outcome.get(10, java.util.concurrent.TimeUnit.SECONDS)
+        val failure = outcome.get(10, TimeUnit.SECONDS)
         failure.shouldBeInstanceOf<TransportClosedException>()
         failure.message shouldContain "closed"
         peer.close()
