@@ -10,11 +10,11 @@ import dev.extradite.internal.session.Session
 import dev.extradite.internal.wire.Side
 import dev.extradite.internal.transport.Endpoint
 import dev.extradite.internal.transport.Handshake
+import dev.extradite.internal.transport.SharedMemory
 import dev.extradite.internal.transport.SpinWait
 import dev.extradite.internal.transport.TransportClosedException
 import dev.extradite.internal.transport.TransportKind
 import dev.extradite.internal.transport.runHere
-import dev.extradite.internal.wire.BulkStore
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.runBlocking
@@ -75,6 +75,8 @@ private fun serve(endpoint: Endpoint, maxFrameSize: Int, kind: TransportKind, sp
         System.err.println("extradite child: the host closed the connection during the handshake")
         return 3
     }
+    val bulkDirectory = welcome.bulkDirectory?.let { java.nio.file.Paths.get(it) }
+    SharedMemory.share(transport, bulkDirectory, welcome.bulkThreshold, SharedMemory.CHILD_RING, SharedMemory.HOST_RING)
     val threads = AtomicInteger()
     // Target code may block for as long as it likes, and nested calls need fresh threads: an
     // unbounded pool of daemon threads serves the host's requests.
@@ -89,14 +91,13 @@ private fun serve(endpoint: Endpoint, maxFrameSize: Int, kind: TransportKind, sp
     val rules = welcome.typeRules.mapNotNull { (name, policy) ->
         runCatching { Class.forName(name, false, loader) }.getOrNull()?.let { it to policy }
     }.toMap()
-    val bulk = welcome.bulkDirectory?.let { BulkStore(java.nio.file.Paths.get(it), "c", maxFrameSize, welcome.bulkThreshold) }
-    val peer = ChildPeer(loader, PolicyRules(welcome.policy, rules), bulk)
+    val peer = ChildPeer(loader, PolicyRules(welcome.policy, rules))
     peer.session = session
     session.start(peer)
     watchStdin(stdin, session)
     val cause = session.closed.get()
     // A host that died cannot clean up its shared-memory directory: the child does.
-    bulk?.let { BulkStore.deleteDirectory(it.directory) }
+    bulkDirectory?.let(SharedMemory::deleteDirectory)
     if (cause.cause !is TransportClosedException) System.err.println("extradite child: session ended: ${cause.message}")
     return 0
 }

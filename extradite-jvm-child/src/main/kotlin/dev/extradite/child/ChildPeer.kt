@@ -12,7 +12,6 @@ import dev.extradite.internal.session.Peer
 import dev.extradite.internal.session.PolicyRules
 import dev.extradite.internal.session.Session
 import dev.extradite.internal.session.toException
-import dev.extradite.internal.wire.BulkStore
 import dev.extradite.internal.wire.Envelope
 import dev.extradite.internal.wire.Message
 import dev.extradite.internal.wire.Operation
@@ -29,7 +28,6 @@ import dev.extradite.internal.wire.WireValue
 internal class ChildPeer(
     private val loader: ClassLoader,
     policies: PolicyRules,
-    override val bulk: BulkStore?,
 ) : Peer(Side.CHILD, policies), FunctionalAdapter {
     lateinit var session: Session
 

@@ -1,10 +1,13 @@
 package dev.extradite.tests
 
+import dev.extradite.ExtraditeChildExitedError
 import dev.extradite.ExtraditeRemoteError
+import dev.extradite.RemoteClass
 import io.kotest.assertions.nondeterministic.eventually
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldBeEmpty
+import io.kotest.matchers.collections.shouldContainAll
 import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.shouldBe
 import kotlinx.coroutines.withTimeoutOrNull
@@ -15,38 +18,81 @@ import kotlin.io.path.listDirectoryEntries
 import kotlin.time.Duration.Companion.seconds
 
 /**
- * With -Dextradite.bulk.threshold set (off by default, see BulkStore), arrays from that size up
- * cross through a private shared-memory directory, cleaned up on every path.
+ * Large attachments (64 KiB and up by default) cross through each side's shared-memory ring, in
+ * a private directory on /dev/shm that goes with the session; the rings are unmapped when the
+ * connection ends, however it ends. Which files a process maps is read from /proc/<pid>/maps.
  */
 class BulkTransferSpec : FunSpec({
     val shm = Paths.get("/dev/shm")
-    fun bulkDirectories(): List<Path> =
-        if (Files.isDirectory(shm)) shm.listDirectoryEntries("extradite-bulk-*") else emptyList()
+    val linux = Files.isDirectory(shm) && Files.isReadable(Paths.get("/proc/self/maps"))
+    fun bulkDirectories(): Set<Path> = if (Files.isDirectory(shm)) shm.listDirectoryEntries("extradite-bulk-*").toSet() else emptySet()
 
-    test("a large array crosses intact both ways, and no file is left behind on any path").config(enabled = Files.isDirectory(shm)) {
-        val before = bulkDirectories().toSet()
-        System.setProperty("extradite.bulk.threshold", (64 * 1024).toString())
-        val overloads = try {
-            Fixtures.open("com.acme.heavy.Overloads")
-        } finally {
-            System.clearProperty("extradite.bulk.threshold")
-        }
-        val mine = (bulkDirectories() - before).also { it shouldHaveSize 1 }.single()
+    /** The ring files under [directory] that process [pid] has mapped (deleted files included). */
+    fun ringsMappedBy(pid: Long, directory: Path): Set<String> =
+        Files.readAllLines(Paths.get("/proc/$pid/maps"))
+            .filter { "$directory/" in it }
+            .map { it.substringAfter("$directory/") }
+            .toSet()
+
+    /** A session with a Probe (for the child's pid) and an Overloads instance, and its directory. */
+    suspend fun session(key: String): Triple<RemoteClass, Long, Path> {
+        val before = bulkDirectories()
+        val overloads = Fixtures.open("com.acme.heavy.Overloads") { shareKey(key) }
+        val pid = Fixtures.open("com.acme.heavy.Probe") { shareKey(key) }.use { it.call("pid") as Long }
+        val directory = (bulkDirectories() - before).also { it shouldHaveSize 1 }.single()
+        return Triple(overloads, pid, directory)
+    }
+
+    test("large arrays cross intact both ways through both processes' rings, which are unmapped and deleted with the session").config(enabled = linux) {
+        val (overloads, pid, directory) = session("bulk-1")
         val target = overloads.newInstance()
 
         val bytes = ByteArray(3 * 1024 * 1024).also { java.util.Random(7).nextBytes(it) }
         (target.call("echoBytes", bytes) as ByteArray).contentEquals(bytes) shouldBe true
         val ints = IntArray(100_000) { it * 7 }
         (target.call("echo", ints) as IntArray).contentEquals(ints) shouldBe true
-        mine.listDirectoryEntries().shouldBeEmpty()
+        // Both rings are mapped by both processes; each file was deleted once its receiver mapped it.
+        ringsMappedBy(pid, directory) shouldContainAll setOf("host.ring (deleted)", "child.ring (deleted)")
+        ringsMappedBy(ProcessHandle.current().pid(), directory) shouldContainAll setOf("host.ring (deleted)", "child.ring (deleted)")
+        directory.listDirectoryEntries().shouldBeEmpty()
 
-        // The target fails after the array reached it: the file was consumed all the same.
+        // The target fails after the array reached it; a large result whose caller gave up is read
+        // off the ring all the same. 16 MiB more through the 4 MiB rings: their room comes back.
         shouldThrow<ExtraditeRemoteError> { target.call("rejectBytes", bytes) }.remoteMessage shouldBe "rejected ${bytes.size} bytes"
-        mine.listDirectoryEntries().shouldBeEmpty()
-
-        // A large result whose caller gave up is never read; it goes with the session.
         withTimeoutOrNull(100) { target.call("slowBytes", 1 shl 20, 500L) } shouldBe null
+        repeat(16) { (target.call("echoBytes", ByteArray(1 shl 20) { i -> i.toByte() }) as ByteArray)[it] shouldBe it.toByte() }
+
         overloads.close()
-        eventually(10.seconds) { Files.exists(mine) shouldBe false }
+        eventually(10.seconds) {
+            Files.exists(directory) shouldBe false
+            ringsMappedBy(ProcessHandle.current().pid(), directory).shouldBeEmpty()
+        }
+    }
+
+    test("when the child dies, the host unmaps both rings, and close deletes the directory").config(enabled = linux) {
+        val (overloads, pid, directory) = session("bulk-2")
+        val target = overloads.newInstance()
+        (target.call("echoBytes", ByteArray(1 shl 20)) as ByteArray).size shouldBe (1 shl 20)
+        ringsMappedBy(ProcessHandle.current().pid(), directory) shouldHaveSize 2
+        ProcessHandle.of(pid).ifPresent { it.destroyForcibly() }
+        shouldThrow<ExtraditeChildExitedError> { target.call("echoBytes", ByteArray(1 shl 20)) }
+        eventually(10.seconds) { ringsMappedBy(ProcessHandle.current().pid(), directory).shouldBeEmpty() }
+        overloads.close()
+        Files.exists(directory) shouldBe false
+    }
+
+    test("with -Dextradite.bulk.threshold=0 everything goes by socket, and no shared-memory directory is made").config(enabled = linux) {
+        val before = bulkDirectories()
+        System.setProperty("extradite.bulk.threshold", "0")
+        val overloads = try {
+            Fixtures.open("com.acme.heavy.Overloads")
+        } finally {
+            System.clearProperty("extradite.bulk.threshold")
+        }
+        overloads.use {
+            val bytes = ByteArray(1 shl 20).also { java.util.Random(9).nextBytes(it) }
+            (it.newInstance().call("echoBytes", bytes) as ByteArray).contentEquals(bytes) shouldBe true
+            bulkDirectories() - before shouldBe emptySet()
+        }
     }
 })

@@ -9,6 +9,7 @@ import dev.extradite.InternalExtraditeApi
 import dev.extradite.internal.transport.Endpoint
 import dev.extradite.internal.transport.FrameTransport
 import dev.extradite.internal.transport.Handshake
+import dev.extradite.internal.transport.SharedMemory
 import dev.extradite.internal.transport.KtorFrameTransport
 import dev.extradite.internal.transport.SocketChannelTransport
 import dev.extradite.internal.transport.SpinWait
@@ -19,7 +20,6 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.delay
 import dev.extradite.internal.transport.TransportClosedException
 import java.util.concurrent.atomic.AtomicBoolean
-import dev.extradite.internal.wire.BulkStore
 import dev.extradite.internal.wire.Envelope
 import io.ktor.network.sockets.InetSocketAddress
 import kotlinx.coroutines.TimeoutCancellationException
@@ -44,9 +44,8 @@ internal class LaunchedChild(
     val socketDirectory: Path?,
     /** Class-data sharing for this child: publish its archive once it has exited. */
     val sharing: ClassDataSharing.Plan,
-    /** The session's shared-memory directory for large arrays, deleted with the session. */
+    /** The session's shared-memory directory for large attachments, deleted with the session. */
     val bulkDirectory: Path?,
-    val bulkThreshold: Int,
 )
 
 /**
@@ -92,13 +91,13 @@ internal object ChildLauncher {
             }
         }
         val sharing = ClassDataSharing.planFor(config.javaHome, ChildRuntimeClasspath.entries, config.jvmArgs, config.env)
-        val bulkThreshold = BulkStore.thresholdFromHostSettings()
-        val bulkDirectory = if (bulkThreshold > 0) BulkStore.createDirectory(directory) else null
+        val bulkThreshold = SharedMemory.thresholdFromHostSettings()
+        val bulkDirectory = if (bulkThreshold > 0) SharedMemory.createDirectory() else null
         val command = try {
             commandFor(config, endpoint, kind, sharing, spinNanos)
         } catch (e: Throwable) {
             closeServer()
-            directory?.let(BulkStore::deleteDirectory)
+            directory?.let(SharedMemory::deleteDirectory)
             throw e
         }
         val process = try {
@@ -113,8 +112,8 @@ internal object ChildLauncher {
             }.start()
         } catch (e: java.io.IOException) {
             closeServer()
-            directory?.let(BulkStore::deleteDirectory)
-            bulkDirectory?.let(BulkStore::deleteDirectory)
+            directory?.let(SharedMemory::deleteDirectory)
+            bulkDirectory?.let(SharedMemory::deleteDirectory)
             throw ExtraditeChildExitedError(
                 "cannot start the child JVM for ${config.target}: ${e.message}; check javaHome(...) and workingDirectory(...).\ncommand: ${command.joinToString(" ")}",
                 null,
@@ -169,6 +168,7 @@ internal object ChildLauncher {
                             bulkThreshold,
                         )
                         Handshake.accept(transport, token, welcome)
+                        SharedMemory.share(transport, bulkDirectory, bulkThreshold, SharedMemory.HOST_RING, SharedMemory.CHILD_RING)
                     } catch (e: Throwable) {
                         transport.close()
                         throw e
@@ -178,13 +178,13 @@ internal object ChildLauncher {
                     transport
                 }
             }
-            return LaunchedChild(process, transport, stderr, command, directory, sharing, bulkDirectory, bulkThreshold)
+            return LaunchedChild(process, transport, stderr, command, directory, sharing, bulkDirectory)
         } catch (e: Throwable) {
             process.destroyForcibly()
             runCatching { process.outputStream.close() }
             process.waitFor(5, TimeUnit.SECONDS)
-            directory?.let(BulkStore::deleteDirectory)
-            bulkDirectory?.let(BulkStore::deleteDirectory)
+            directory?.let(SharedMemory::deleteDirectory)
+            bulkDirectory?.let(SharedMemory::deleteDirectory)
             throw when {
                 e is ExtraditeException -> e
                 e is TimeoutCancellationException || timedOut.get() ||

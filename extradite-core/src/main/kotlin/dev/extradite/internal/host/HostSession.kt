@@ -18,7 +18,7 @@ import dev.extradite.internal.session.Peer
 import dev.extradite.internal.session.PolicyRules
 import dev.extradite.internal.session.Session
 import dev.extradite.internal.session.toException
-import dev.extradite.internal.wire.BulkStore
+import dev.extradite.internal.transport.SharedMemory
 import dev.extradite.internal.wire.Envelope
 import dev.extradite.internal.wire.Message
 import dev.extradite.internal.wire.Operation
@@ -70,7 +70,6 @@ internal class HostSession private constructor(
 
     private val imports = ImportTable<RemoteObject> { id, count -> session.release(id, count) }
 
-    override val bulk: BulkStore? = child.bulkDirectory?.let { BulkStore(it, "h", config.maxFrameSize, child.bulkThreshold) }
 
     override val importCount: Int get() = imports.size
 
@@ -209,8 +208,8 @@ internal class HostSession private constructor(
             if (!process.waitFor(2, TimeUnit.SECONDS)) process.destroyForcibly()
         }
         child.sharing.publish()
-        child.bulkDirectory?.let(BulkStore::deleteDirectory)
-        child.socketDirectory?.let(BulkStore::deleteDirectory)
+        child.bulkDirectory?.let(SharedMemory::deleteDirectory)
+        child.socketDirectory?.let(SharedMemory::deleteDirectory)
     }
 
     companion object {

@@ -12,6 +12,7 @@ import java.nio.channels.ClosedSelectorException
 import java.nio.channels.SelectionKey
 import java.nio.channels.Selector
 import java.nio.channels.SocketChannel
+import java.nio.file.Path
 import kotlinx.coroutines.runBlocking
 import kotlin.coroutines.Continuation
 import kotlin.coroutines.CoroutineContext
@@ -82,6 +83,11 @@ private object NeverSuspends : Continuation<Any?> {
  * A read that finds the channel empty may spin for up to [spinNanos] before it sleeps in the
  * selector (see [SpinWait] for when): a peer that answers within that time is read without a
  * sleep and a wake-up, which are most of a round trip otherwise.
+ *
+ * Once [shareMemory] is called, a frame's large attachments go through a [SharedRing] per
+ * direction instead of the socket, while the ring has room: the writer copies them in under the
+ * write lock (so they enter the ring in frame order) and the reader copies them out as it parses
+ * the frame that announces them ([Frame.SHARED_FLAG]).
  */
 @InternalExtraditeApi
 public class SocketChannelTransport(
@@ -102,6 +108,24 @@ public class SocketChannelTransport(
     private val spinning = SpinWait(SpinWait.budgetFor(spinNanos, Runtime.getRuntime().availableProcessors()))
     private val writeLock = Any()
 
+    /** Set once by [shareMemory]; read by the writer and the reader. */
+    @Volatile
+    private var sharing: Sharing? = null
+
+    /** This side's ring, made by the writer under the write lock; unmapped by [close]. */
+    @Volatile
+    private var sendRing: SharedRing? = null
+
+    /** The ring could not be made (a full tmpfs, say): large attachments go by socket. Under the write lock. */
+    private var sendRingFailed = false
+
+    /** The peer's ring, mapped by the reader; unmapped by [close]. */
+    @Volatile
+    private var receiveRing: SharedRing? = null
+
+    @Volatile
+    private var closed = false
+
     init {
         // Large buffers let a big frame (a 512 KiB array) cross in a few system calls instead of
         // dozens of wake-ups of the 200 KiB default.
@@ -113,32 +137,88 @@ public class SocketChannelTransport(
     }
 
     override fun sendBlocking(frame: ByteArray) {
-        if (frame.size <= WRITE_BUFFER_BYTES) writeWhole { it.put(frame) } else writeGathering(arrayOf(ByteBuffer.wrap(frame)))
+        writing { waits -> if (frame.size <= WRITE_BUFFER_BYTES) writeWhole(waits) { it.put(frame) } else writeGathering(arrayOf(ByteBuffer.wrap(frame)), waits) }
     }
 
     override fun sendBlocking(frame: Frame) {
-        if (4 + frame.bodySize <= WRITE_BUFFER_BYTES) writeWhole(frame::writeTo) else writeGathering(frame.toBuffers())
+        val sharing = sharing
+        writing { waits ->
+            // Under the write lock: attachments enter the ring in the order of their frames.
+            val shared = if (sharing != null && frame.attachments.any { it.size >= sharing.threshold }) placeShared(frame, sharing) else null
+            if (4 + frame.wireBodySize(shared) <= WRITE_BUFFER_BYTES) writeWhole(waits) { frame.writeTo(it, shared) } else writeGathering(frame.toBuffers(shared), waits)
+        }
     }
 
     /**
      * A frame that fits [writeBuffer]: [put] into it and written from there, the JDK's cheapest
      * write (a gathering write, or a write from a heap buffer, takes a temporary direct buffer per
      * call, several JDK calls deep while the JVM still interprets them), with no frame-sized array
-     * in between.
+     * in between. Under the write lock.
      */
-    private inline fun writeWhole(put: (ByteBuffer) -> Unit) = writing { waits ->
+    private inline fun writeWhole(waits: WriteWaits, put: (ByteBuffer) -> Unit) {
         writeBuffer.clear()
         put(writeBuffer)
         writeBuffer.flip()
         while (writeBuffer.hasRemaining()) if (channel.write(writeBuffer) == 0) waits.await()
     }
 
-    /** Writes [buffers] in order with gathering writes: a large frame's attachments are never copied. */
-    private fun writeGathering(buffers: Array<ByteBuffer>) = writing { waits ->
+    /** Writes [buffers] in order with gathering writes: a large frame's attachments are never copied. Under the write lock. */
+    private fun writeGathering(buffers: Array<ByteBuffer>, waits: WriteWaits) {
         var first = 0
         while (first < buffers.size) {
             if (channel.write(buffers, first, buffers.size - first) == 0L) waits.await()
             while (first < buffers.size && !buffers[first].hasRemaining()) first++
+        }
+    }
+
+    /**
+     * Copies the frame's large attachments into the send ring (made on first use), those that fit;
+     * returns which did, or null for none. Under the write lock.
+     */
+    private fun placeShared(frame: Frame, sharing: Sharing): BooleanArray? {
+        val ring = sendRing ?: if (sendRingFailed) return null else SharedRing.create(sharing.send).also { made ->
+            if (made == null) {
+                sendRingFailed = true
+                return null
+            }
+            sendRing = made
+            // A close that ran meanwhile did not see the ring: unmap it here.
+            if (closed) made.close()
+        }!!
+        var shared: BooleanArray? = null
+        frame.attachments.forEachIndexed { i, attachment ->
+            if (attachment.size >= sharing.threshold && ring.offer(attachment)) {
+                (shared ?: BooleanArray(frame.attachments.size).also { shared = it })[i] = true
+            }
+        }
+        return shared
+    }
+
+    /**
+     * Large attachments from now on cross through shared memory in [directory] (a private
+     * directory on a tmpfs, made for this session): those of [threshold] bytes and more, each
+     * while the ring has room (otherwise by socket, as before). This side's ring is the file
+     * [sendName], made on the first large attachment; the peer's is [receiveName], mapped on the
+     * first frame that uses it. Called once, after the handshake, before frames with attachments
+     * cross; both sides must call it, or a frame using a ring is refused as a protocol violation.
+     */
+    public fun shareMemory(directory: Path, threshold: Int, sendName: String, receiveName: String) {
+        require(threshold > 0) { "threshold must be positive, was $threshold" }
+        sharing = Sharing(directory.resolve(sendName), directory.resolve(receiveName), threshold)
+    }
+
+    private class Sharing(val send: Path, val receive: Path, val threshold: Int)
+
+    /** The attachments a received frame flags as shared, from the peer's ring (mapped on first use). */
+    private val sharedIn = object : Frame.SharedAttachments {
+        override val limit: Int get() = SharedRing.CAPACITY
+
+        override fun take(count: Int): ByteArray {
+            val ring = receiveRing ?: SharedRing.open(sharing!!.receive).also { opened ->
+                receiveRing = opened
+                if (closed) opened.close()
+            }
+            return ring.take(count)
         }
     }
 
@@ -193,10 +273,11 @@ public class SocketChannelTransport(
                 // in one piece and parsed from the array (a handful of direct-buffer reads costs
                 // more while the JVM interprets them); a larger one has each part copied out once.
                 fill(length)
-                if (length <= SMALL_FRAME_BYTES) return Frame.parseBody(ByteArray(length).also { readBuffer.get(it) })
-                return Frame.read(length, buffered)
+                val shared = if (sharing != null) sharedIn else null
+                if (length <= SMALL_FRAME_BYTES) return Frame.parseBody(ByteArray(length).also { readBuffer.get(it) }, shared)
+                return Frame.read(length, shared, buffered)
             }
-            return Frame.read(length, source)
+            return Frame.read(length, if (sharing != null) sharedIn else null, source)
         } catch (e: IOException) {
             throw TransportClosedException("the peer closed the connection in the middle of a frame", e)
         }
@@ -338,6 +419,8 @@ public class SocketChannelTransport(
     override suspend fun receive(): Frame = receiveBlocking()
 
     override fun close() {
+        // Before the rings are read: a ring made after this sees it and unmaps itself.
+        closed = true
         try {
             channel.close()
         } catch (_: IOException) {
@@ -347,5 +430,8 @@ public class SocketChannelTransport(
         writeSelector.wakeup()
         runCatching { readSelector.close() }
         runCatching { writeSelector.close() }
+        // After the channel: a writer or reader blocked on it is gone, and one mid-copy is waited for.
+sendRing?.close()
+receiveRing?.close()
     }
 }

@@ -9,7 +9,7 @@ import kotlinx.serialization.Serializable
 
 /** Version of the envelope format; a child speaking another version is refused at the handshake. */
 @InternalExtraditeApi
-public const val PROTOCOL_VERSION: Int = 2
+public const val PROTOCOL_VERSION: Int = 3
 
 /**
  * Every message either side sends, one per frame. Serial names are frozen: they are the wire.
@@ -35,9 +35,9 @@ public sealed class Envelope {
         val maxFrameSize: Int,
         val policy: TransportPolicy = TransportPolicy.VALUE,
         val typeRules: Map<String, TransportPolicy> = emptyMap(),
-        /** The session's private shared-memory directory for large arrays, or null when there is none. */
+        /** The session's private shared-memory directory, where each side's ring for large attachments lives; null when there is none. */
         val bulkDirectory: String? = null,
-        /** Arrays from this many bytes up go through [bulkDirectory]. */
+        /** Attachments from this many bytes up go through the rings in [bulkDirectory]. */
         val bulkThreshold: Int = 0,
     ) : Envelope()
 

@@ -33,9 +33,6 @@ public interface CodecContext {
 
     /** The policy for a non-scalar value about to be sent. */
     public fun policyFor(value: Any): TransportPolicy = TransportPolicy.VALUE
-
-    /** Where large arrays go through shared memory; null to send everything inline. */
-    public val bulk: BulkStore? get() = null
 }
 
 private const val MAX_DEPTH = 256
@@ -157,10 +154,6 @@ public class ValueEncoder(private val context: CodecContext) {
     }
 
     private fun attach(type: PrimitiveType, bytes: ByteArray): WireValue {
-        val bulk = context.bulk
-        if (bulk != null && bytes.size >= bulk.threshold && bytes.size <= bulk.maxSizeForBulk) {
-            return WireValue.SharedArray(type, bulk.write(bytes), bytes.size)
-        }
         attachments.add(bytes)
         return WireValue.PrimitiveArray(type, attachments.size - 1)
     }
@@ -207,10 +200,6 @@ public class ValueDecoder(private val context: CodecContext, private val attachm
             array
         }
         is WireValue.ListOf -> value.items.mapTo(ArrayList(value.items.size)) { decode(it) }
-        is WireValue.SharedArray -> {
-            val bulk = context.bulk ?: throw ExtraditeProtocolError("the peer sent a shared-memory array, but this session has no shared-memory directory")
-            arrayOf(value.type, bulk.take(value.name, value.length))
-        }
         is WireValue.PackedList -> when (val array = decodeArray(WireValue.PrimitiveArray(value.type, value.attachment))) {
             is IntArray, is LongArray, is DoubleArray -> PackedList(array, java.lang.reflect.Array.getLength(array))
             else -> throw ExtraditeProtocolError("a packed list of ${value.type} is not supported; only INT, LONG and DOUBLE are")

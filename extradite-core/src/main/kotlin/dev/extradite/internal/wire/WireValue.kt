@@ -30,9 +30,6 @@ public sealed class WireValue {
     /** A primitive array; its bytes travel as raw attachment number [attachment] of the frame. */
     @Serializable @SerialName("parr") public data class PrimitiveArray(val type: PrimitiveType, val attachment: Int) : WireValue()
 
-    /** A primitive array of [length] bytes passed through shared memory, in file [name] of the session's bulk directory. */
-    @Serializable @SerialName("sarr") public data class SharedArray(val type: PrimitiveType, val name: String, val length: Int) : WireValue()
-
     /** An array of references, rebuilt with component type [componentType] where the receiver can load it. */
     @Serializable @SerialName("oarr") public data class ObjectArray(val componentType: String, val items: List<WireValue>) : WireValue()
 

@@ -131,4 +131,78 @@ class SocketChannelTransportSpec : FunSpec({
         failure.message shouldContain "closed"
         peer.close()
     }
+
+    /** Two transports connected to each other; [share] names the directory both use for their rings, as a session's two sides would. */
+    fun connected(share: java.nio.file.Path?): Pair<SocketChannelTransport, SocketChannelTransport> {
+        val (a, peer) = pair()
+        val b = SocketChannelTransport(peer, 8 shl 20, 20_000)
+        if (share != null) {
+            a.shareMemory(share, 64 * 1024, "a.ring", "b.ring")
+            b.shareMemory(share, 64 * 1024, "b.ring", "a.ring")
+        }
+        return a to b
+    }
+
+    /** Sends [frames] from [from] on a thread of its own (a full socket blocks it) while [to] receives and checks them in order. */
+    fun exchange(from: SocketChannelTransport, to: SocketChannelTransport, frames: List<Frame>) {
+        val sender = CompletableFuture.runAsync { frames.forEach(from::sendBlocking) }
+        for (expected in frames) {
+            val received = to.receiveBlocking()
+            received.envelope.decodeToString() shouldBe expected.envelope.decodeToString()
+            received.attachments.map { it.contentHashCode() to it.size } shouldBe expected.attachments.map { it.contentHashCode() to it.size }
+        }
+        sender.get(30, TimeUnit.SECONDS)
+    }
+
+    fun largeFrames(count: Int, seed: Int): List<Frame> = List(count) { i ->
+        Frame("frame $i".encodeToByteArray(), listOf(byteArrayOf(i.toByte()), Random(seed + i).nextBytes(1 shl 20), Random(i).nextBytes(70_000)))
+    }
+
+    test("large attachments cross through shared memory both ways, in order with those that go by socket when the ring is full") {
+        val directory = Files.createTempDirectory("shared")
+        val (a, b) = connected(directory)
+        // Unread, three frames' large attachments (3.2 MiB) fill most of a's 4 MiB ring, so the
+        // fourth frame's go by socket: all four are read in order all the same.
+        val four = largeFrames(4, 100)
+        four.forEach(a::sendBlocking)
+        Files.exists(directory.resolve("a.ring")) shouldBe true
+        for (expected in four) b.receiveBlocking().attachments.map { it.toList() } shouldBe expected.attachments.map { it.toList() }
+        // Mapped by the receiver, the file is gone; its memory lives on in the two mappings.
+        Files.exists(directory.resolve("a.ring")) shouldBe false
+        exchange(a, b, largeFrames(12, 200))
+        exchange(b, a, largeFrames(12, 300))
+        Files.list(directory).use { it.count() } shouldBe 0L
+        a.close()
+        b.close()
+        SharedMemory.deleteDirectory(directory)
+    }
+
+    test("where a ring cannot be made, large attachments go by socket") {
+        val missing = Files.createTempDirectory("shared").also { Files.delete(it) }
+        val (a, b) = connected(missing)
+        exchange(a, b, largeFrames(3, 400))
+        a.close()
+        b.close()
+    }
+
+    test("a frame that uses shared memory is refused by a receiver that was not told of it") {
+        val directory = Files.createTempDirectory("shared")
+        val (a, b) = connected(null)
+        a.shareMemory(directory, 64 * 1024, "a.ring", "b.ring")
+        a.sendBlocking(largeFrames(1, 500).single())
+        shouldThrow<ExtraditeProtocolError> { b.receiveBlocking() }.message shouldContain "does not use"
+        a.close()
+        b.close()
+        SharedMemory.deleteDirectory(directory)
+    }
+
+    test("after close, a frame whose attachment is in the ring is not read from the unmapped memory: the connection is closed") {
+        val directory = Files.createTempDirectory("shared")
+        val (a, b) = connected(directory)
+        a.sendBlocking(largeFrames(1, 600).single())
+        b.close()
+        shouldThrow<TransportClosedException> { b.receiveBlocking() }
+        a.close()
+        SharedMemory.deleteDirectory(directory)
+    }
 })

@@ -24,6 +24,39 @@ class FrameSpec : FunSpec({
         parsed.attachments.map { it.toList() } shouldBe frame.attachments.map { it.toList() }
     }
 
+    /** Attachments "in shared memory": handed out in order, and counted. */
+    class Shared(private val queue: ArrayDeque<ByteArray>, override val limit: Int = 1 shl 20) : Frame.SharedAttachments {
+        var taken = 0
+
+        override fun take(count: Int): ByteArray = queue.removeFirst().also { taken++; it.size shouldBe count }
+    }
+
+    test("attachments marked as shared leave the frame but keep their place: they count for bodySize, not for the bytes sent") {
+        val attachments = listOf(byteArrayOf(1, 2), ByteArray(300) { 7 }, byteArrayOf(3), ByteArray(500) { 8 })
+        val frame = Frame("{}".encodeToByteArray(), attachments)
+        val shared = booleanArrayOf(false, true, false, true)
+        frame.wireBodySize(shared) shouldBe frame.bodySize - 800
+        val head = ByteBuffer.allocate(4 + frame.wireBodySize(shared).toInt())
+        frame.writeTo(head, shared)
+        head.hasRemaining() shouldBe false
+        val gathered = frame.toBuffers(shared)
+        gathered.sumOf { it.remaining() } shouldBe head.capacity()
+        val source = Shared(ArrayDeque(listOf(attachments[1], attachments[3])))
+        val parsed = Frame.parseBody(head.array().copyOfRange(4, head.capacity()), source)
+        parsed.attachments.map { it.toList() } shouldBe attachments.map { it.toList() }
+        source.taken shouldBe 2
+    }
+
+    test("shared attachments are refused where the connection has none, and beyond its limit") {
+        val frame = Frame("{}".encodeToByteArray(), listOf(ByteArray(300)))
+        val bytes = ByteBuffer.allocate(4 + frame.wireBodySize(booleanArrayOf(true)).toInt()).also { frame.writeTo(it, booleanArrayOf(true)) }.array()
+        val body = bytes.copyOfRange(4, bytes.size)
+        shouldThrow<ExtraditeProtocolError> { Frame.parseBody(body) }.message shouldContain "does not use"
+        val small = Shared(ArrayDeque(listOf(ByteArray(300))), limit = 299)
+        shouldThrow<ExtraditeProtocolError> { Frame.parseBody(body, small) }.message shouldContain "the most is 299"
+        small.taken shouldBe 0
+    }
+
     test("an envelope length beyond the frame is refused") {
         val bytes = body(Frame(ByteArray(4)))
         ByteBuffer.wrap(bytes).putInt(1, 1000)
