@@ -35,6 +35,17 @@ class HostDeathSpec : FunSpec({
 
     fun isAlive(pid: Long) = ProcessHandle.of(pid).map { it.isAlive }.orElse(false)
 
+    /**
+     * Whether [pid] has exited: gone, or (on Linux) a zombie that its new parent has not reaped
+     * yet. An orphan's new parent is the machine's init, whose reaping is not ours to time: in
+     * this project's container it took 1-2 s, during which the JDK still reports the process alive.
+     */
+    fun hasExited(pid: Long): Boolean {
+        if (!isAlive(pid)) return true
+        val stat = runCatching { Files.readString(Paths.get("/proc/$pid/stat")) }.getOrNull() ?: return false
+        return stat.substringAfterLast(')').trim().startsWith("Z")
+    }
+
     test("a host killed with SIGKILL leaves no child behind") {
         val lifetimes = mutableListOf<Long>()
         repeat(3) {
@@ -43,11 +54,12 @@ class HostDeathSpec : FunSpec({
             host.destroyForcibly()
             host.waitFor(10, TimeUnit.SECONDS) shouldBe true
             val killedAt = System.nanoTime()
-            childExit.get(10, TimeUnit.SECONDS)
+            eventually(10.seconds) { hasExited(child) shouldBe true }
             lifetimes += (System.nanoTime() - killedAt) / 1_000_000
+            childExit.get(10, TimeUnit.SECONDS)
         }
         println("orphaned child lived after its host's SIGKILL (ms): ${lifetimes.sorted()}")
-        lifetimes.max() shouldBeLessThan 5_000L
+        lifetimes.max() shouldBeLessThan 2_000L
     }
 
     test("with INHERIT the child writes straight to the host process's own stdout") {
