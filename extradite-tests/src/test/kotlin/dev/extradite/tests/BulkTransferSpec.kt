@@ -10,6 +10,7 @@ import io.kotest.matchers.collections.shouldBeEmpty
 import io.kotest.matchers.collections.shouldContainAll
 import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldNotContain
 import kotlinx.coroutines.withTimeoutOrNull
 import java.nio.file.Files
 import java.nio.file.Path
@@ -94,5 +95,33 @@ class BulkTransferSpec : FunSpec({
             (it.newInstance().call("echoBytes", bytes) as ByteArray).contentEquals(bytes) shouldBe true
             bulkDirectories() - before shouldBe emptySet()
         }
+    }
+
+    val jdk25 = Paths.get("/usr/lib/jvm/temurin-25-jdk-amd64")
+    test("a child on JDK 25 maps and unmaps its rings through the foreign memory API, with no deprecation warning").config(
+        enabled = linux && Files.isExecutable(jdk25.resolve("bin/java")),
+    ) {
+        // slf4j-simple (the test provider) writes the child's forwarded stderr to whatever System.err is at the time.
+        val captured = java.io.ByteArrayOutputStream()
+        val original = System.err
+        System.setErr(java.io.PrintStream(captured, true))
+        try {
+            val before = bulkDirectories()
+            val overloads = Fixtures.open("com.acme.heavy.Overloads") { shareKey("bulk-jdk25"); javaHome(jdk25) }
+            val pid = Fixtures.open("com.acme.heavy.Probe") { shareKey("bulk-jdk25"); javaHome(jdk25) }.use { it.call("pid") as Long }
+            val directory = (bulkDirectories() - before).single()
+            val bytes = ByteArray(1 shl 20).also { java.util.Random(25).nextBytes(it) }
+            repeat(6) { (overloads.newInstance().call("echoBytes", bytes) as ByteArray).contentEquals(bytes) shouldBe true }
+            ringsMappedBy(pid, directory) shouldContainAll setOf("host.ring (deleted)", "child.ring (deleted)")
+            overloads.close()
+            // The child unmaps its rings as its session ends, then exits; its stderr is read to the end.
+            ProcessHandle.of(pid).ifPresent { it.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS) }
+            Thread.getAllStackTraces().keys.filter { it.name == "extradite.session.bulk-jdk25-stderr" }.forEach { it.join(10_000) }
+        } finally {
+            System.setErr(original)
+        }
+        val forwarded = captured.toString()
+        forwarded shouldNotContain "sun.misc.Unsafe"
+        forwarded shouldNotContain "Exception"
     }
 })

@@ -9,7 +9,6 @@ import java.lang.invoke.MethodHandles
 import java.lang.invoke.VarHandle
 import java.nio.ByteBuffer
 import java.nio.ByteOrder
-import java.nio.MappedByteBuffer
 import java.nio.channels.FileChannel
 import java.nio.file.Files
 import java.nio.file.LinkOption
@@ -36,10 +35,14 @@ import java.nio.file.StandardOpenOption
  * The file is filled with zeros when it is made, so that a full tmpfs fails the write (and the
  * ring is not used) instead of faulting later on a mapped page; the receiver deletes it once it
  * has mapped it. [close] unmaps at once (a mapping otherwise keeps its memory until the garbage
- * collector finds it); it waits for a copy in progress, so no copy ever touches an unmapped page.
+ * collector finds it): through the foreign memory API on JDK 22 and later, through
+ * `sun.misc.Unsafe.invokeCleaner` before. It waits for a copy in progress, so no copy ever
+ * touches an unmapped page.
  */
 @InternalExtraditeApi
-public class SharedRing private constructor(private val map: MappedByteBuffer) {
+public class SharedRing private constructor(private val mapping: Mapping) {
+    private val map: ByteBuffer = mapping.buffer
+
     /** The sender's next write or the receiver's next read, in bytes since the ring was made. */
     private var position = 0L
 
@@ -91,7 +94,7 @@ public class SharedRing private constructor(private val map: MappedByteBuffer) {
     public fun close() {
         if (!mapped) return
         mapped = false
-        unmap(map)
+        mapping.unmap()
     }
 
     public companion object {
@@ -123,7 +126,7 @@ public class SharedRing private constructor(private val map: MappedByteBuffer) {
                         zeros.clear().limit(minOf(zeros.capacity().toLong(), FILE_BYTES - written).toInt())
                         written += channel.write(zeros, written)
                     }
-                    SharedRing(channel.map(FileChannel.MapMode.READ_WRITE, 0, FILE_BYTES))
+                    SharedRing(map(channel))
                 }
             } catch (_: IOException) {
                 // Ours, and of no use: a full tmpfs, say.
@@ -144,7 +147,7 @@ public class SharedRing private constructor(private val map: MappedByteBuffer) {
                 FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS).use { channel ->
                     val size = channel.size()
                     if (size != FILE_BYTES) throw ExtraditeProtocolError("the peer's shared-memory ring $path holds $size bytes, not $FILE_BYTES")
-                    return SharedRing(channel.map(FileChannel.MapMode.READ_WRITE, 0, FILE_BYTES))
+                    return SharedRing(map(channel))
                 }
             } catch (e: IOException) {
                 throw ExtraditeProtocolError("cannot map the peer's shared-memory ring $path: ${e.message}", e)
@@ -153,8 +156,42 @@ public class SharedRing private constructor(private val map: MappedByteBuffer) {
             }
         }
 
-        /** `sun.misc.Unsafe.invokeCleaner`, the one supported way to unmap before garbage collection; null when absent. */
-        private val cleaner: ((ByteBuffer) -> Unit)? = try {
+        /** Maps the whole ring file of [channel] read-write, in the way this JDK can unmap at once. */
+        private fun map(channel: FileChannel): Mapping {
+            foreignMap?.let { return it(channel) }
+            val buffer = channel.map(FileChannel.MapMode.READ_WRITE, 0, FILE_BYTES)
+            // Without the cleaner the mapping goes when the buffer is collected.
+            return Mapping(buffer) { unsafeCleaner?.invoke(buffer) }
+        }
+
+        /**
+         * JDK 22 and later: the foreign memory API maps the file into a shared arena, and closing
+         * the arena unmaps it (`sun.misc.Unsafe.invokeCleaner` warns there that it will be removed).
+         * Found by reflection, since this code is compiled for JDK 17. Null on older JDKs.
+         */
+        private val foreignMap: ((FileChannel) -> Mapping)? = if (Runtime.version().feature() < 22) null else try {
+            val arenaType = Class.forName("java.lang.foreign.Arena")
+            val ofShared = arenaType.getMethod("ofShared")
+            val long = Long::class.javaPrimitiveType
+            val mapInto = FileChannel::class.java.getMethod("map", FileChannel.MapMode::class.java, long, long, arenaType)
+            val asByteBuffer = Class.forName("java.lang.foreign.MemorySegment").getMethod("asByteBuffer")
+            val mapper: (FileChannel) -> Mapping = { channel ->
+                val arena = ofShared.invoke(null) as AutoCloseable
+                try {
+                    val segment = mapInto.invoke(channel, FileChannel.MapMode.READ_WRITE, 0L, FILE_BYTES, arena)
+                    Mapping(asByteBuffer.invoke(segment) as ByteBuffer) { arena.close() }
+                } catch (e: Throwable) {
+                    arena.close()
+                    throw (e as? java.lang.reflect.InvocationTargetException)?.cause ?: e
+                }
+            }
+            mapper
+        } catch (_: ReflectiveOperationException) {
+            null
+        }
+
+        /** JDK 17 to 21: `sun.misc.Unsafe.invokeCleaner`, the one way there to unmap before garbage collection; null when absent. */
+        private val unsafeCleaner: ((ByteBuffer) -> Unit)? = if (foreignMap != null) null else try {
             val type = Class.forName("sun.misc.Unsafe")
             val unsafe = type.getDeclaredField("theUnsafe").apply { isAccessible = true }.get(null)
             val invokeCleaner = type.getMethod("invokeCleaner", ByteBuffer::class.java)
@@ -165,10 +202,8 @@ public class SharedRing private constructor(private val map: MappedByteBuffer) {
         } catch (_: RuntimeException) {
             null
         }
-
-        private fun unmap(buffer: MappedByteBuffer) {
-            // Without the cleaner the mapping goes when the buffer is collected.
-            cleaner?.invoke(buffer)
-        }
     }
+
+    /** A mapped ring file: its bytes, and how to unmap them (called once, with no copy in progress). */
+    private class Mapping(val buffer: ByteBuffer, val unmap: () -> Unit)
 }
