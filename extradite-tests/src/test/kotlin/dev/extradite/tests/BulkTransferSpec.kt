@@ -10,6 +10,7 @@ import io.kotest.matchers.collections.shouldBeEmpty
 import io.kotest.matchers.collections.shouldContainAll
 import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.string.shouldNotContain
 import kotlinx.coroutines.withTimeoutOrNull
 import java.nio.file.Files
@@ -35,13 +36,22 @@ class BulkTransferSpec : FunSpec({
             .map { it.substringAfter("$directory/") }
             .toSet()
 
-    /** A session with a Probe (for the child's pid) and an Overloads instance, and its directory. */
-    suspend fun session(key: String): Triple<RemoteClass, Long, Path> {
-        val before = bulkDirectories()
-        val overloads = Fixtures.open("com.acme.heavy.Overloads") { shareKey(key) }
-        val pid = Fixtures.open("com.acme.heavy.Probe") { shareKey(key) }.use { it.call("pid") as Long }
-        val directory = (bulkDirectories() - before).also { it shouldHaveSize 1 }.single()
-        return Triple(overloads, pid, directory)
+    /** The shared-memory directory whose rings process [pid] maps (it maps one session's, so one). */
+    fun ringDirectoryOf(pid: Long): Path =
+        Files.readAllLines(Paths.get("/proc/$pid/maps"))
+            .mapNotNull { line -> Regex("(/dev/shm/extradite-bulk-[^/ ]+)/").find(line)?.groupValues?.get(1) }
+            .toSet().also { it shouldHaveSize 1 }
+            .let { Paths.get(it.single()) }
+
+    /**
+     * A session with an Overloads instance, the child's pid (from a Probe in the same child), and
+     * its shared-memory directory, found through the rings the child maps once an array crossed.
+     */
+    suspend fun session(key: String, configure: dev.extradite.ExtraditeBuilder.() -> Unit = {}): Triple<RemoteClass, Long, Path> {
+        val overloads = Fixtures.open("com.acme.heavy.Overloads") { shareKey(key); configure() }
+        val pid = Fixtures.open("com.acme.heavy.Probe") { shareKey(key); configure() }.use { it.call("pid") as Long }
+        (overloads.newInstance().call("echoBytes", ByteArray(1 shl 20)) as ByteArray).size shouldBe (1 shl 20)
+        return Triple(overloads, pid, ringDirectoryOf(pid))
     }
 
     test("large arrays cross intact both ways through both processes' rings, which are unmapped and deleted with the session").config(enabled = linux) {
@@ -73,7 +83,6 @@ class BulkTransferSpec : FunSpec({
     test("when the child dies, the host unmaps both rings, and close deletes the directory").config(enabled = linux) {
         val (overloads, pid, directory) = session("bulk-2")
         val target = overloads.newInstance()
-        (target.call("echoBytes", ByteArray(1 shl 20)) as ByteArray).size shouldBe (1 shl 20)
         ringsMappedBy(ProcessHandle.current().pid(), directory) shouldHaveSize 2
         ProcessHandle.of(pid).ifPresent { it.destroyForcibly() }
         shouldThrow<ExtraditeChildExitedError> { target.call("echoBytes", ByteArray(1 shl 20)) }
@@ -97,6 +106,15 @@ class BulkTransferSpec : FunSpec({
         }
     }
 
+    test("a threshold that is not a byte count is refused when the session starts, naming the setting") {
+        System.setProperty("extradite.bulk.threshold", "64k")
+        try {
+            shouldThrow<IllegalArgumentException> { Fixtures.open("com.acme.heavy.Overloads") }.message shouldContain "extradite.bulk.threshold=64k"
+        } finally {
+            System.clearProperty("extradite.bulk.threshold")
+        }
+    }
+
     val jdk25 = Paths.get("/usr/lib/jvm/temurin-25-jdk-amd64")
     test("a child on JDK 25 maps and unmaps its rings through the foreign memory API, with no deprecation warning").config(
         enabled = linux && Files.isExecutable(jdk25.resolve("bin/java")),
@@ -106,13 +124,12 @@ class BulkTransferSpec : FunSpec({
         val original = System.err
         System.setErr(java.io.PrintStream(captured, true))
         try {
-            val before = bulkDirectories()
-            val overloads = Fixtures.open("com.acme.heavy.Overloads") { shareKey("bulk-jdk25"); javaHome(jdk25) }
-            val pid = Fixtures.open("com.acme.heavy.Probe") { shareKey("bulk-jdk25"); javaHome(jdk25) }.use { it.call("pid") as Long }
-            val directory = (bulkDirectories() - before).single()
+            val (overloads, pid, directory) = session("bulk-jdk25") { javaHome(jdk25) }
             val bytes = ByteArray(1 shl 20).also { java.util.Random(25).nextBytes(it) }
             repeat(6) { (overloads.newInstance().call("echoBytes", bytes) as ByteArray).contentEquals(bytes) shouldBe true }
             ringsMappedBy(pid, directory) shouldContainAll setOf("host.ring (deleted)", "child.ring (deleted)")
+            // A line of the child's own, to show its stderr reaches the capture.
+            Fixtures.open("com.acme.heavy.Probe") { shareKey("bulk-jdk25"); javaHome(jdk25) }.use { it.call("warn", "jdk25 child's last line") }
             overloads.close()
             // The child unmaps its rings as its session ends, then exits; its stderr is read to the end.
             ProcessHandle.of(pid).ifPresent { it.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS) }
@@ -121,6 +138,7 @@ class BulkTransferSpec : FunSpec({
             System.setErr(original)
         }
         val forwarded = captured.toString()
+        forwarded shouldContain "jdk25 child's last line"
         forwarded shouldNotContain "sun.misc.Unsafe"
         forwarded shouldNotContain "Exception"
     }

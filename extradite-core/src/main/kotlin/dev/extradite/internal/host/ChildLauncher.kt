@@ -66,6 +66,8 @@ internal object ChildLauncher {
         // Settings first: a bad one fails here, before anything is created that would need cleaning up.
         val kind = TransportKind.fromHostSettings()
         val spinNanos = SpinWait.nanosFromHostSettings()
+        // Only the socket-channel transport uses shared memory.
+        val bulkThreshold = SharedMemory.thresholdFromHostSettings().takeIf { kind == TransportKind.SOCKET_CHANNEL } ?: 0
         val directory = if (Endpoint.isUnixSupported) {
             Files.createTempDirectory("extradite-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")))
         } else {
@@ -91,13 +93,13 @@ internal object ChildLauncher {
             }
         }
         val sharing = ClassDataSharing.planFor(config.javaHome, ChildRuntimeClasspath.entries, config.jvmArgs, config.env)
-        val bulkThreshold = SharedMemory.thresholdFromHostSettings()
         val bulkDirectory = if (bulkThreshold > 0) SharedMemory.createDirectory() else null
         val command = try {
             commandFor(config, endpoint, kind, sharing, spinNanos)
         } catch (e: Throwable) {
             closeServer()
             directory?.let(SharedMemory::deleteDirectory)
+            bulkDirectory?.let(SharedMemory::deleteDirectory)
             throw e
         }
         val process = try {

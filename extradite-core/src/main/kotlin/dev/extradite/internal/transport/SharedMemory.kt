@@ -14,7 +14,7 @@ import java.nio.file.attribute.PosixFilePermissions
  * Each session gets a fresh private (0700) directory on `/dev/shm`; the host makes it and names
  * it to the child in the handshake. Each side makes its own ring there when it first sends a
  * large attachment, and the receiver deletes the file once it has mapped it. The host deletes
- * the directory when the session ends, and so does a child whose host died. Without `/dev/shm`
+ * the directory when the session is closed, and so does a child whose host died. Without `/dev/shm`
  * (macOS, Windows) there is no directory, and everything goes by socket.
  */
 @InternalExtraditeApi

@@ -30,7 +30,9 @@ import java.nio.file.StandardOpenOption
  * Trust: the receiver reads only at its own position and only as many bytes as a frame's
  * (validated) lengths say; a peer that lies gets garbage back, as it would by sending garbage on
  * the socket. The sender validates the read position the receiver publishes, and stops using a
- * ring whose position makes no sense ([offer] returns false, the attachment goes by socket).
+ * ring whose position makes no sense ([offer] returns false, the attachment goes by socket). A
+ * peer that shrinks the file makes copies fault; the JVM reports that as an [InternalError],
+ * which ends the ring for a sender and is a protocol error for a receiver.
  *
  * The file is filled with zeros when it is made, so that a full tmpfs fails the write (and the
  * ring is not used) instead of faulting later on a mapped page; the receiver deletes it once it
@@ -65,8 +67,15 @@ public class SharedRing private constructor(private val mapping: Mapping) {
         if (CAPACITY - used < bytes.size) return false
         val at = (position % CAPACITY).toInt()
         val first = minOf(bytes.size, CAPACITY - at)
-        map.put(HEADER_BYTES + at, bytes, 0, first)
-        if (first < bytes.size) map.put(HEADER_BYTES, bytes, first, bytes.size - first)
+        try {
+            map.put(HEADER_BYTES + at, bytes, 0, first)
+            if (first < bytes.size) map.put(HEADER_BYTES, bytes, first, bytes.size - first)
+        } catch (_: InternalError) {
+            // A fault on the mapping (the peer shrank the file): nothing was announced, so the
+            // array goes by socket, and so does everything after it.
+            abandoned = true
+            return false
+        }
         position += bytes.size
         return true
     }
@@ -82,8 +91,12 @@ public class SharedRing private constructor(private val mapping: Mapping) {
         val bytes = ByteArray(count)
         val at = (position % CAPACITY).toInt()
         val first = minOf(count, CAPACITY - at)
-        map.get(HEADER_BYTES + at, bytes, 0, first)
-        if (first < count) map.get(HEADER_BYTES, bytes, first, count - first)
+        try {
+            map.get(HEADER_BYTES + at, bytes, 0, first)
+            if (first < count) map.get(HEADER_BYTES, bytes, first, count - first)
+        } catch (e: InternalError) {
+            throw ExtraditeProtocolError("the peer's shared-memory ring faulted while it was read (was its file shrunk?)", e)
+        }
         position += count
         READ_POSITION.setRelease(map, 0, position)
         return bytes
@@ -128,7 +141,7 @@ public class SharedRing private constructor(private val mapping: Mapping) {
                     }
                     SharedRing(map(channel))
                 }
-            } catch (_: IOException) {
+            } catch (_: Exception) {
                 // Ours, and of no use: a full tmpfs, say.
                 runCatching { Files.deleteIfExists(path) }
                 null

@@ -142,11 +142,26 @@ public class SocketChannelTransport(
 
     override fun sendBlocking(frame: Frame) {
         val sharing = sharing
+        if (sharing == null || frame.attachments.none { it.size >= sharing.threshold }) {
+            writing { waits -> write(frame, null, waits) }
+            return
+        }
         writing { waits ->
             // Under the write lock: attachments enter the ring in the order of their frames.
-            val shared = if (sharing != null && frame.attachments.any { it.size >= sharing.threshold }) placeShared(frame, sharing) else null
-            if (4 + frame.wireBodySize(shared) <= WRITE_BUFFER_BYTES) writeWhole(waits) { frame.writeTo(it, shared) } else writeGathering(frame.toBuffers(shared), waits)
+            try {
+                write(frame, placeShared(frame, sharing), waits)
+            } catch (e: Throwable) {
+                // Bytes may be in the ring for a frame that never went out: the peer would read
+                // every later one from the wrong place. Nothing can follow on this connection.
+                close()
+                throw e
+            }
         }
+    }
+
+    /** Writes [frame], without the attachments marked in [shared]. Under the write lock. */
+    private fun write(frame: Frame, shared: BooleanArray?, waits: WriteWaits) {
+        if (4 + frame.wireBodySize(shared) <= WRITE_BUFFER_BYTES) writeWhole(waits) { frame.writeTo(it, shared) } else writeGathering(frame.toBuffers(shared), waits)
     }
 
     /**
@@ -176,14 +191,18 @@ public class SocketChannelTransport(
      * returns which did, or null for none. Under the write lock.
      */
     private fun placeShared(frame: Frame, sharing: Sharing): BooleanArray? {
-        val ring = sendRing ?: if (sendRingFailed) return null else SharedRing.create(sharing.send).also { made ->
+        val ring = sendRing ?: if (sendRingFailed || closed) return null else SharedRing.create(sharing.send).also { made ->
             if (made == null) {
                 sendRingFailed = true
                 return null
             }
             sendRing = made
-            // A close that ran meanwhile did not see the ring: unmap it here.
-            if (closed) made.close()
+            // A close that ran meanwhile did not see the ring: unmap it, and delete the file no peer will map.
+            if (closed) {
+                made.close()
+                runCatching { java.nio.file.Files.deleteIfExists(sharing.send) }
+                return null
+            }
         }!!
         var shared: BooleanArray? = null
         frame.attachments.forEachIndexed { i, attachment ->
@@ -211,7 +230,8 @@ public class SocketChannelTransport(
 
     /** The attachments a received frame flags as shared, from the peer's ring (mapped on first use). */
     private val sharedIn = object : Frame.SharedAttachments {
-        override val limit: Int get() = SharedRing.CAPACITY
+        // The maximum frame size covers a frame's attachments wherever they travel.
+        override fun limitFor(bodyLength: Int): Int = minOf(SharedRing.CAPACITY.toLong(), maxFrameSize.toLong() - bodyLength).toInt()
 
         override fun take(count: Int): ByteArray {
             val ring = receiveRing ?: SharedRing.open(sharing!!.receive).also { opened ->
@@ -431,7 +451,7 @@ public class SocketChannelTransport(
         runCatching { readSelector.close() }
         runCatching { writeSelector.close() }
         // After the channel: a writer or reader blocked on it is gone, and one mid-copy is waited for.
-sendRing?.close()
-receiveRing?.close()
+        runCatching { sendRing?.close() }
+        runCatching { receiveRing?.close() }
     }
 }

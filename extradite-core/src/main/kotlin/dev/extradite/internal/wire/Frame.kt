@@ -130,7 +130,8 @@ public class Frame(
             if (total != remaining) violation("attachments declare $total bytes but $remaining follow")
             if (sharedTotal > 0) {
                 if (shared == null) violation("it has attachments in shared memory, which this connection does not use")
-                if (sharedTotal > shared.limit) violation("its attachments in shared memory total $sharedTotal bytes; the most is ${shared.limit}")
+                val limit = shared.limitFor(length)
+                if (sharedTotal > limit) violation("its attachments in shared memory total $sharedTotal bytes; the most is $limit")
             }
             val attachments = lengths.map { if (it and SHARED_FLAG == 0) source.bytes(it) else shared!!.take(it and SHARED_FLAG.inv()) }
             return Frame(envelope, attachments, kind)
@@ -139,10 +140,10 @@ public class Frame(
 
     /** Where [read] takes the attachments a frame flags as shared, in order. */
     public interface SharedAttachments {
-        /** The most bytes one frame may take; more is a protocol violation. */
-        public val limit: Int
+        /** The most bytes a frame whose body on the socket is [bodyLength] bytes may take; more is a protocol violation. */
+        public fun limitFor(bodyLength: Int): Int
 
-        /** The next [count] bytes (at most [limit]), in a new array of exactly that size. */
+        /** The next [count] bytes (within the frame's limit), in a new array of exactly that size. */
         public fun take(count: Int): ByteArray
     }
 

@@ -72,6 +72,16 @@ class SharedRingSpec : FunSpec({
         sender.offer(ByteArray(10)) shouldBe false
         sender.offer(ByteArray(10)) shouldBe false
         sender.close()
+
+        // Or too far behind: more than the ring's capacity unread.
+        val behind = directory.resolve("behind")
+        val second = SharedRing.create(behind).shouldNotBeNull()
+        second.offer(ByteArray(10)) shouldBe true
+        FileChannel.open(behind, StandardOpenOption.READ, StandardOpenOption.WRITE).use { channel ->
+            channel.write(ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(0, -SharedRing.CAPACITY.toLong()), 0)
+        }
+        second.offer(ByteArray(10)) shouldBe false
+        second.close()
     }
 
     test("after close a sender offers nothing and a receiver takes nothing; closing twice is harmless") {

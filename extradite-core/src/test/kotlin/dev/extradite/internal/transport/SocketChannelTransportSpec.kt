@@ -132,6 +132,10 @@ class SocketChannelTransportSpec : FunSpec({
         peer.close()
     }
 
+    /** Where the shared-memory tests make their directories; gone after the spec, whatever failed. */
+    val sharedRoot = Files.createTempDirectory("shared")
+    afterSpec { SharedMemory.deleteDirectory(sharedRoot) }
+
     /** Two transports connected to each other; [share] names the directory both use for their rings, as a session's two sides would. */
     fun connected(share: java.nio.file.Path?): Pair<SocketChannelTransport, SocketChannelTransport> {
         val (a, peer) = pair()
@@ -159,50 +163,75 @@ class SocketChannelTransportSpec : FunSpec({
     }
 
     test("large attachments cross through shared memory both ways, in order with those that go by socket when the ring is full") {
-        val directory = Files.createTempDirectory("shared")
+        val directory = Files.createTempDirectory(sharedRoot, "both")
         val (a, b) = connected(directory)
         // Unread, three frames' large attachments (3.2 MiB) fill most of a's 4 MiB ring, so the
-        // fourth frame's go by socket: all four are read in order all the same.
+        // fourth frame's go by socket. The sender is on a thread of its own: it may block on a
+        // full socket. Reading starts once it has sent all four or blocks, and finds them in order.
         val four = largeFrames(4, 100)
-        four.forEach(a::sendBlocking)
+        val sender = Thread { four.forEach(a::sendBlocking) }.apply { isDaemon = true }
+        sender.start()
+        val deadline = System.nanoTime() + 10_000_000_000L
+        while (sender.isAlive && sender.stackTrace.none { it.methodName == "await" }) {
+            check(System.nanoTime() < deadline) { "the sender neither finished nor blocked" }
+            Thread.yield()
+        }
         Files.exists(directory.resolve("a.ring")) shouldBe true
         for (expected in four) b.receiveBlocking().attachments.map { it.toList() } shouldBe expected.attachments.map { it.toList() }
+        sender.join(10_000)
         // Mapped by the receiver, the file is gone; its memory lives on in the two mappings.
         Files.exists(directory.resolve("a.ring")) shouldBe false
         exchange(a, b, largeFrames(12, 200))
         exchange(b, a, largeFrames(12, 300))
+        Files.exists(directory.resolve("b.ring")) shouldBe false
         Files.list(directory).use { it.count() } shouldBe 0L
         a.close()
         b.close()
-        SharedMemory.deleteDirectory(directory)
     }
 
     test("where a ring cannot be made, large attachments go by socket") {
-        val missing = Files.createTempDirectory("shared").also { Files.delete(it) }
+        val missing = sharedRoot.resolve("missing")
         val (a, b) = connected(missing)
         exchange(a, b, largeFrames(3, 400))
+        Files.exists(missing) shouldBe false
         a.close()
         b.close()
     }
 
     test("a frame that uses shared memory is refused by a receiver that was not told of it") {
-        val directory = Files.createTempDirectory("shared")
+        val directory = Files.createTempDirectory(sharedRoot, "untold")
         val (a, b) = connected(null)
         a.shareMemory(directory, 64 * 1024, "a.ring", "b.ring")
         a.sendBlocking(largeFrames(1, 500).single())
         shouldThrow<ExtraditeProtocolError> { b.receiveBlocking() }.message shouldContain "does not use"
         a.close()
         b.close()
-        SharedMemory.deleteDirectory(directory)
+    }
+
+    test("shared attachments count against the maximum frame size on receipt too") {
+        val directory = Files.createTempDirectory(sharedRoot, "limit")
+        val (a, peer) = pair(maxFrameSize = 512 * 1024)
+        val b = SocketChannelTransport(peer, 8 shl 20, 20_000)
+        a.shareMemory(directory, 64 * 1024, "a.ring", "b.ring")
+        b.shareMemory(directory, 64 * 1024, "b.ring", "a.ring")
+        // b may send what a refuses: 1 MiB in shared memory, with a few bytes on the socket.
+        b.sendBlocking(Frame("big".encodeToByteArray(), listOf(ByteArray(1 shl 20))))
+        shouldThrow<ExtraditeProtocolError> { a.receiveBlocking() }.message shouldContain "the most is"
+        a.close()
+        b.close()
     }
 
     test("after close, a frame whose attachment is in the ring is not read from the unmapped memory: the connection is closed") {
-        val directory = Files.createTempDirectory("shared")
+        val directory = Files.createTempDirectory(sharedRoot, "closed")
         val (a, b) = connected(directory)
-        a.sendBlocking(largeFrames(1, 600).single())
+        // Both frames are written before the first read, which takes in both of their small
+        // socket parts: the second is then parsed from the buffer, after the ring was unmapped.
+        val two = largeFrames(2, 600)
+        two.forEach(a::sendBlocking)
+        b.receiveBlocking().attachments[1].toList() shouldBe two[0].attachments[1].toList()
         b.close()
-        shouldThrow<TransportClosedException> { b.receiveBlocking() }
+        val failure = shouldThrow<TransportClosedException> { b.receiveBlocking() }
+        failure.cause.shouldBeInstanceOf<java.io.IOException>().message shouldContain "ring was closed"
         a.close()
-        SharedMemory.deleteDirectory(directory)
     }
 })

@@ -25,8 +25,10 @@ class FrameSpec : FunSpec({
     }
 
     /** Attachments "in shared memory": handed out in order, and counted. */
-    class Shared(private val queue: ArrayDeque<ByteArray>, override val limit: Int = 1 shl 20) : Frame.SharedAttachments {
+    class Shared(private val queue: ArrayDeque<ByteArray>, private val limit: Int = 1 shl 20) : Frame.SharedAttachments {
         var taken = 0
+
+        override fun limitFor(bodyLength: Int): Int = limit
 
         override fun take(count: Int): ByteArray = queue.removeFirst().also { taken++; it.size shouldBe count }
     }
