@@ -19,6 +19,14 @@ public class Callbacks {
     public int callIntCallback(IntCallback callback, int x) { return callback.call(x); }
     public void run(Runnable r) { r.run(); }
     public Object echo(Object o) { return o; }
+    /** A new object (it crosses as a handle) after [millis], even if the caller gave up and the wait is interrupted. */
+    public Object slowHandle(long millis) {
+        long end = System.nanoTime() + millis * 1_000_000;
+        for (long left = millis; left > 0; left = (end - System.nanoTime()) / 1_000_000) {
+            try { Thread.sleep(left); } catch (InterruptedException e) { /* keep going: the reply must come */ }
+        }
+        return new Object();
+    }
     public List<Object> echoList(List<Object> list) { return list; }
     public Map<String, Object> echoMap(Map<String, Object> map) { return map; }
     public void hold(Object o) { held = o; }

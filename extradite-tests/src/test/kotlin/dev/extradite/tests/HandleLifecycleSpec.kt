@@ -5,6 +5,7 @@ import io.kotest.assertions.nondeterministic.eventually
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.ints.shouldBeLessThan
 import io.kotest.matchers.shouldBe
+import kotlinx.coroutines.withTimeoutOrNull
 import java.util.function.IntUnaryOperator
 import kotlin.time.Duration.Companion.seconds
 
@@ -36,6 +37,16 @@ class HandleLifecycleSpec : FunSpec({
             after.childExports shouldBeLessThan before.childExports + 100
             after.hostImports shouldBeLessThan before.hostImports + 100
         }
+    }
+
+    test("a handle in a reply whose caller gave up is released in the child all the same") {
+        val before = callbacks.stats()
+        // Each caller gives up after 50 ms; each reply comes 150 ms after its call, with a new handle.
+        repeat(10) { withTimeoutOrNull(50) { target.call("slowHandle", 150L) } shouldBe null }
+        eventually(10.seconds) {
+            callbacks.stats().childExports shouldBe before.childExports
+        }
+        callbacks.stats().hostImports shouldBe before.hostImports
     }
 
     test("close() releases at once, and the same object returned later gets a fresh proxy") {

@@ -16,6 +16,7 @@ import dev.extradite.internal.wire.Operation
 import dev.extradite.internal.wire.Outcome
 import dev.extradite.internal.wire.Side
 import dev.extradite.internal.wire.Suspending
+import dev.extradite.internal.wire.WireValue
 import kotlinx.coroutines.CompletableJob
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineName
@@ -108,6 +109,7 @@ public class Session(
     private val closeCause = AtomicReference<ExtraditeException?>(null)
     private val chainIds = AtomicLong()
     private val chainBit = if (side == Side.HOST) 0L else 1L
+    private val peerSide = if (side == Side.HOST) Side.CHILD else Side.HOST
     private val currentChain = ThreadLocal<Long?>()
     private val threadWaiter = ThreadLocal.withInitial { ChainWaiter() }
     private val waiters = ConcurrentHashMap<Long, ChainWaiter>()
@@ -332,6 +334,28 @@ public class Session(
         }
     }
 
+    /**
+     * A reply whose caller gave up (a timeout, a cancel, an interrupt) is never decoded, so the
+     * peer's handles in it would never be released: the peer would keep their objects for the
+     * session's life. Each one it lent is released here instead. Depth is bounded as in decoding.
+     */
+    private fun releaseUnread(value: WireValue, depth: Int) {
+        if (depth > MAX_UNREAD_DEPTH) return
+        val items = when (value) {
+            is WireValue.Ref -> {
+                if (value.owner == peerSide) release(value.id, 1)
+                return
+            }
+            is WireValue.ListOf -> value.items
+            is WireValue.SetOf -> value.items
+            is WireValue.ObjectArray -> value.items
+            is WireValue.RecordOf -> value.components
+            is WireValue.MapOf -> value.keys + value.values
+            else -> return
+        }
+        for (item in items) releaseUnread(item, depth + 1)
+    }
+
     /** A [RunningRequest] for [message] when it is a request, entered in [running] before it is dispatched. */
     private fun registerRunning(message: Message): RunningRequest? = (message.envelope as? Envelope.Request)?.let(::register)
 
@@ -343,7 +367,7 @@ public class Session(
      */
     private fun dispatch(message: Message, handler: RequestHandler, registered: RunningRequest? = null, nested: Boolean = false) {
         when (val envelope = message.envelope) {
-            is Envelope.Response -> pending.remove(envelope.id)?.complete(message)
+            is Envelope.Response -> pending.remove(envelope.id)?.complete(message) ?: releaseUnread(envelope.value, 0)
             is Envelope.Failure -> pending.remove(envelope.id)?.complete(message)
             is Envelope.Request -> {
                 val running = registered ?: register(envelope)
@@ -741,5 +765,8 @@ public class Session(
     public companion object {
         /** The failure reply for an exception that escaped a handler. */
         public fun failureOf(id: Long, e: Throwable): Message = Message(Envelope.Failure(id, errorEnvelopeOf(e)))
+
+        /** As deep as the value decoder reads. */
+        private const val MAX_UNREAD_DEPTH = 256
     }
 }
