@@ -43,5 +43,12 @@ public class Overloads {
     public static int getCounter() { return counter; }
 
     public int rejectBytes(byte[] bytes) { throw new IllegalArgumentException("rejected " + bytes.length + " bytes"); }
-    public byte[] slowBytes(int size, long millis) throws InterruptedException { Thread.sleep(millis); return new byte[size]; }
+    /** [size] bytes after [millis], even if the caller gave up and the wait is interrupted. */
+    public byte[] lateBytes(int size, long millis) {
+        long end = System.nanoTime() + millis * 1_000_000;
+        for (long left = millis; left > 0; left = (end - System.nanoTime()) / 1_000_000) {
+            try { Thread.sleep(left); } catch (InterruptedException e) { /* keep going: the reply must come */ }
+        }
+        return new byte[size];
+    }
 }
