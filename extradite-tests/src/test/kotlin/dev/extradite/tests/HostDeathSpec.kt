@@ -3,6 +3,7 @@ package dev.extradite.tests
 import io.kotest.assertions.nondeterministic.eventually
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.collections.shouldBeEmpty
 import io.kotest.matchers.collections.shouldContain
 import io.kotest.matchers.longs.shouldBeLessThan
 import io.kotest.matchers.shouldBe
@@ -10,6 +11,7 @@ import io.kotest.matchers.string.shouldStartWith
 import java.nio.file.Files
 import java.nio.file.Paths
 import java.util.concurrent.TimeUnit
+import kotlin.io.path.listDirectoryEntries
 import kotlin.time.Duration.Companion.seconds
 
 /** No child outlives its host, whether the host exits normally or is killed with SIGKILL. */
@@ -46,7 +48,14 @@ class HostDeathSpec : FunSpec({
         return stat.substringAfterLast(')').trim().startsWith("Z")
     }
 
-    test("a host killed with SIGKILL leaves no child behind") {
+    /** The hosts' socket directories in the temporary directory: `extradite-` and digits. */
+    fun socketDirectories(): Set<java.nio.file.Path> =
+        Paths.get(System.getProperty("java.io.tmpdir")).listDirectoryEntries("extradite-*")
+            .filter { it.fileName.toString().removePrefix("extradite-").all(Char::isDigit) }
+            .toSet()
+
+    test("a host killed with SIGKILL leaves no child behind, and no socket directory") {
+        val directoriesBefore = socketDirectories()
         val lifetimes = mutableListOf<Long>()
         repeat(3) {
             val (host, child) = startHost("wait")
@@ -60,6 +69,8 @@ class HostDeathSpec : FunSpec({
         }
         println("orphaned child lived after its host's SIGKILL (ms): ${lifetimes.sorted()}")
         lifetimes.max() shouldBeLessThan 2_000L
+        // Each host deleted its socket's directory as soon as its child had connected.
+        (socketDirectories() - directoriesBefore).shouldBeEmpty()
     }
 
     test("with INHERIT the child writes straight to the host process's own stdout") {

@@ -41,7 +41,6 @@ internal class LaunchedChild(
     val transport: FrameTransport,
     val stderr: ChildOutput,
     val command: List<String>,
-    val socketDirectory: Path?,
     /** Class-data sharing for this child: publish its archive once it has exited. */
     val sharing: ClassDataSharing.Plan,
     /** The session's shared-memory directory for large attachments, deleted with the session. */
@@ -180,12 +179,11 @@ internal object ChildLauncher {
                     transport
                 }
             }
-            return LaunchedChild(process, transport, stderr, command, directory, sharing, bulkDirectory)
+            return LaunchedChild(process, transport, stderr, command, sharing, bulkDirectory)
         } catch (e: Throwable) {
             process.destroyForcibly()
             runCatching { process.outputStream.close() }
             process.waitFor(5, TimeUnit.SECONDS)
-            directory?.let(SharedMemory::deleteDirectory)
             bulkDirectory?.let(SharedMemory::deleteDirectory)
             throw when {
                 e is ExtraditeException -> e
@@ -199,6 +197,9 @@ internal object ChildLauncher {
             }
         } finally {
             closeServer()
+            // Connected or not, the socket's file is of no more use: gone now, it cannot be left
+            // behind by a host that is killed later.
+            directory?.let(SharedMemory::deleteDirectory)
         }
     }
 

@@ -209,7 +209,6 @@ internal class HostSession private constructor(
         }
         child.sharing.publish()
         child.bulkDirectory?.let(SharedMemory::deleteDirectory)
-        child.socketDirectory?.let(SharedMemory::deleteDirectory)
     }
 
     companion object {

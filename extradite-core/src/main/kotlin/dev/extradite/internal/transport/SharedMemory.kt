@@ -50,8 +50,8 @@ public object SharedMemory {
     }
 
     /**
-     * Deletes [directory] and everything in it, quietly; also used for the session's socket
-     * directory. The walk is closed, so no directory handle is left open.
+     * Deletes [directory] and everything in it, quietly; also used for the socket's directory
+     * once the child has connected. The walk is closed, so no directory handle is left open.
      */
     public fun deleteDirectory(directory: Path) {
         runCatching { Files.walk(directory).use { paths -> paths.sorted(Comparator.reverseOrder()).forEach { Files.deleteIfExists(it) } } }
