@@ -93,12 +93,16 @@ internal object ChildLauncher {
         }
         val sharing = ClassDataSharing.planFor(config.javaHome, ChildRuntimeClasspath.entries, config.jvmArgs, config.env)
         val bulkDirectory = if (bulkThreshold > 0) SharedMemory.createDirectory() else null
-        val command = try {
-            commandFor(config, endpoint, kind, sharing, spinNanos)
-        } catch (e: Throwable) {
+        /** Undoes the above, for a start that fails before there is a child process. */
+        fun abandon() {
             closeServer()
             directory?.let(SharedMemory::deleteDirectory)
             bulkDirectory?.let(SharedMemory::deleteDirectory)
+        }
+        val command = try {
+            commandFor(config, endpoint, kind, sharing, spinNanos)
+        } catch (e: Throwable) {
+            abandon()
             throw e
         }
         val process = try {
@@ -112,9 +116,7 @@ internal object ChildLauncher {
                 }
             }.start()
         } catch (e: java.io.IOException) {
-            closeServer()
-            directory?.let(SharedMemory::deleteDirectory)
-            bulkDirectory?.let(SharedMemory::deleteDirectory)
+            abandon()
             throw ExtraditeChildExitedError(
                 "cannot start the child JVM for ${config.target}: ${e.message}; check javaHome(...) and workingDirectory(...).\ncommand: ${command.joinToString(" ")}",
                 null,

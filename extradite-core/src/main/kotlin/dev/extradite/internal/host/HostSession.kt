@@ -70,7 +70,6 @@ internal class HostSession private constructor(
 
     private val imports = ImportTable<RemoteObject> { id, count -> session.release(id, count) }
 
-
     override val importCount: Int get() = imports.size
 
     val session: Session = Session(

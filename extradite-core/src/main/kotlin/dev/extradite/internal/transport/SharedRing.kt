@@ -65,11 +65,8 @@ public class SharedRing private constructor(private val mapping: Mapping) {
             return false
         }
         if (CAPACITY - used < bytes.size) return false
-        val at = (position % CAPACITY).toInt()
-        val first = minOf(bytes.size, CAPACITY - at)
         try {
-            map.put(HEADER_BYTES + at, bytes, 0, first)
-            if (first < bytes.size) map.put(HEADER_BYTES, bytes, first, bytes.size - first)
+            forEachPiece(bytes.size) { ringIndex, offset, length -> map.put(ringIndex, bytes, offset, length) }
         } catch (_: InternalError) {
             // A fault on the mapping (the peer shrank the file): nothing was announced, so the
             // array goes by socket, and so does everything after it.
@@ -89,17 +86,26 @@ public class SharedRing private constructor(private val mapping: Mapping) {
         if (!mapped) throw IOException("the shared-memory ring was closed")
         require(count in 0..CAPACITY) { "cannot take $count bytes from a ring of $CAPACITY" }
         val bytes = ByteArray(count)
-        val at = (position % CAPACITY).toInt()
-        val first = minOf(count, CAPACITY - at)
         try {
-            map.get(HEADER_BYTES + at, bytes, 0, first)
-            if (first < count) map.get(HEADER_BYTES, bytes, first, count - first)
+            forEachPiece(count) { ringIndex, offset, length -> map.get(ringIndex, bytes, offset, length) }
         } catch (e: InternalError) {
             throw ExtraditeProtocolError("the peer's shared-memory ring faulted while it was read (was its file shrunk?)", e)
         }
         position += count
         READ_POSITION.setRelease(map, 0, position)
         return bytes
+    }
+
+    /**
+     * Splits [count] bytes from [position] into the one or two pieces the ring holds them in
+     * (wrapping round its end), calling [copy] with each piece's index in the mapping, its offset
+     * in the array and its length.
+     */
+    private inline fun forEachPiece(count: Int, copy: (ringIndex: Int, offset: Int, length: Int) -> Unit) {
+        val at = (position % CAPACITY).toInt()
+        val first = minOf(count, CAPACITY - at)
+        copy(HEADER_BYTES + at, 0, first)
+        if (first < count) copy(HEADER_BYTES, first, count - first)
     }
 
     /** Unmaps the ring, after any copy in progress; later offers return false and takes fail. Idempotent. */

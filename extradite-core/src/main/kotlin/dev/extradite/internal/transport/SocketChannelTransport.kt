@@ -287,17 +287,17 @@ public class SocketChannelTransport(
                 "the peer announced a frame of $length bytes; frames must be between ${Frame.MIN_BODY_SIZE} and $maxFrameSize bytes (maxFrameSize)",
             )
         }
+        val shared = if (sharing != null) sharedIn else null
         try {
             if (length <= READ_BUFFER_BYTES) {
                 // The common case: the whole body in the buffer at once. A small one is copied out
                 // in one piece and parsed from the array (a handful of direct-buffer reads costs
                 // more while the JVM interprets them); a larger one has each part copied out once.
                 fill(length)
-                val shared = if (sharing != null) sharedIn else null
                 if (length <= SMALL_FRAME_BYTES) return Frame.parseBody(ByteArray(length).also { readBuffer.get(it) }, shared)
                 return Frame.read(length, shared, buffered)
             }
-            return Frame.read(length, if (sharing != null) sharedIn else null, source)
+            return Frame.read(length, shared, source)
         } catch (e: IOException) {
             throw TransportClosedException("the peer closed the connection in the middle of a frame", e)
         }

@@ -29,14 +29,17 @@ public class Frame(
 ) {
     /** Bytes after the length prefix, attachments included wherever they travel: what the maximum frame size limits. */
     public val bodySize: Long
-        get() = 1L + 4 + envelope.size + 4 + 4L * attachments.size + attachments.sumOf { it.size.toLong() }
+        get() = wireBodySize(null)
 
     /** Bytes after the length prefix on the socket: those of the attachments marked in [shared] travel elsewhere. */
     public fun wireBodySize(shared: BooleanArray? = null): Long {
         var size = 1L + 4 + envelope.size + 4 + 4L * attachments.size
-        for (i in attachments.indices) if (shared == null || !shared[i]) size += attachments[i].size
+        for (i in attachments.indices) if (!shared.marks(i)) size += attachments[i].size
         return size
     }
+
+    /** Whether attachment [i] is marked in these marks (none are when there are none). */
+    private fun BooleanArray?.marks(i: Int): Boolean = this != null && this[i]
 
     /** The whole frame, length prefix included, as one array so that it goes out in one write. */
     public fun toBytes(): ByteArray {
@@ -70,7 +73,7 @@ public class Frame(
         at = putIntBigEndian(bytes, at + envelope.size, attachments.size)
         for (i in attachments.indices) {
             val size = attachments[i].size
-            at = putIntBigEndian(bytes, at, if (shared != null && shared[i]) size or SHARED_FLAG else size)
+            at = putIntBigEndian(bytes, at, if (shared.marks(i)) size or SHARED_FLAG else size)
         }
         return at
     }
@@ -162,7 +165,7 @@ public class Frame(
     /** Puts the frame, length prefix included, into [buffer], which has room for it; the attachments marked in [shared] only by their lengths. */
     public fun writeTo(buffer: ByteBuffer, shared: BooleanArray? = null) {
         buffer.put(head(shared))
-        for (i in attachments.indices) if (shared == null || !shared[i]) buffer.put(attachments[i])
+        for (i in attachments.indices) if (!shared.marks(i)) buffer.put(attachments[i])
     }
 
     /** The frame up to its attachments' bytes, in an array of its own. */
@@ -175,7 +178,7 @@ public class Frame(
      */
     public fun toBuffers(shared: BooleanArray? = null): Array<ByteBuffer> {
         val head = ByteBuffer.wrap(head(shared))
-        val inline = attachments.filterIndexed { i, _ -> shared == null || !shared[i] }
+        val inline = attachments.filterIndexed { i, _ -> !shared.marks(i) }
         return Array(1 + inline.size) { if (it == 0) head else ByteBuffer.wrap(inline[it - 1]) }
     }
 }
