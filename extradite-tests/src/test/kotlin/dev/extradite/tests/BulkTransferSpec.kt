@@ -93,12 +93,7 @@ class BulkTransferSpec : FunSpec({
 
     test("with -Dextradite.bulk.threshold=0 everything goes by socket, and no shared-memory directory is made").config(enabled = linux) {
         val before = bulkDirectories()
-        System.setProperty("extradite.bulk.threshold", "0")
-        val overloads = try {
-            Fixtures.open("com.acme.heavy.Overloads")
-        } finally {
-            System.clearProperty("extradite.bulk.threshold")
-        }
+        val overloads = Fixtures.withHostProperty("extradite.bulk.threshold", "0") { Fixtures.open("com.acme.heavy.Overloads") }
         overloads.use {
             val bytes = ByteArray(1 shl 20).also { java.util.Random(9).nextBytes(it) }
             (it.newInstance().call("echoBytes", bytes) as ByteArray).contentEquals(bytes) shouldBe true
@@ -107,11 +102,8 @@ class BulkTransferSpec : FunSpec({
     }
 
     test("a threshold that is not a byte count is refused when the session starts, naming the setting") {
-        System.setProperty("extradite.bulk.threshold", "64k")
-        try {
+        Fixtures.withHostProperty("extradite.bulk.threshold", "64k") {
             shouldThrow<IllegalArgumentException> { Fixtures.open("com.acme.heavy.Overloads") }.message shouldContain "extradite.bulk.threshold=64k"
-        } finally {
-            System.clearProperty("extradite.bulk.threshold")
         }
     }
 
@@ -119,11 +111,7 @@ class BulkTransferSpec : FunSpec({
     test("a child on JDK 25 maps and unmaps its rings through the foreign memory API, with no deprecation warning").config(
         enabled = linux && Files.isExecutable(jdk25.resolve("bin/java")),
     ) {
-        // slf4j-simple (the test provider) writes the child's forwarded stderr to whatever System.err is at the time.
-        val captured = java.io.ByteArrayOutputStream()
-        val original = System.err
-        System.setErr(java.io.PrintStream(captured, true))
-        try {
+        val forwarded = Fixtures.capturingStderr {
             val (overloads, pid, directory) = session("bulk-jdk25") { javaHome(jdk25) }
             val bytes = ByteArray(1 shl 20).also { java.util.Random(25).nextBytes(it) }
             repeat(6) { (overloads.newInstance().call("echoBytes", bytes) as ByteArray).contentEquals(bytes) shouldBe true }
@@ -134,10 +122,7 @@ class BulkTransferSpec : FunSpec({
             // The child unmaps its rings as its session ends, then exits; its stderr is read to the end.
             ProcessHandle.of(pid).ifPresent { it.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS) }
             Thread.getAllStackTraces().keys.filter { it.name == "extradite.session.bulk-jdk25-stderr" }.forEach { it.join(10_000) }
-        } finally {
-            System.setErr(original)
         }
-        val forwarded = captured.toString()
         forwarded shouldContain "jdk25 child's last line"
         forwarded shouldNotContain "sun.misc.Unsafe"
         forwarded shouldNotContain "Exception"

@@ -69,20 +69,9 @@ class ChildStartupSpec : FunSpec({
         }
     }
 
-    /** Runs [block] with the host's system property [name] set to [value], then puts back what was there. */
-    fun <T> withHostProperty(name: String, value: String, block: () -> T): T {
-        val previous = System.getProperty(name)
-        System.setProperty(name, value)
-        try {
-            return block()
-        } finally {
-            if (previous == null) System.clearProperty(name) else System.setProperty(name, previous)
-        }
-    }
-
     test("readers that never spin, spin up to 10 ms, or run on one processor serve a session as usual") {
         // -Dextradite.spinMicros on the host sets both sides' budget; a child with one processor never spins.
-        for ((micros, childFlags) in listOf("0" to emptyList<String>(), "10000" to emptyList(), "20" to listOf("-XX:ActiveProcessorCount=1"))) withHostProperty("extradite.spinMicros", micros) {
+        for ((micros, childFlags) in listOf("0" to emptyList<String>(), "10000" to emptyList(), "20" to listOf("-XX:ActiveProcessorCount=1"))) Fixtures.withHostProperty("extradite.spinMicros", micros) {
             Fixtures.open("com.acme.heavy.Counter") { jvmArgs(*childFlags.toTypedArray()) }.use { counters ->
                 val counter = counters.newInstance(0)
                 (1..300).map { counter.callBlocking("increment", 1) } shouldBe (1..300).toList()
@@ -92,7 +81,7 @@ class ChildStartupSpec : FunSpec({
     }
 
     test("a bad -Dextradite.spinMicros is refused by open(), saying what it takes") {
-        withHostProperty("extradite.spinMicros", "fast") {
+        Fixtures.withHostProperty("extradite.spinMicros", "fast") {
             val error = shouldThrow<IllegalArgumentException> { Fixtures.open("com.acme.heavy.Counter") }
             error.message shouldContain "extradite.spinMicros=fast"
             error.message shouldContain "0 turns spinning off"

@@ -9,14 +9,8 @@ import kotlin.io.path.listDirectoryEntries
 
 /** Children record a class-data archive once, use it afterwards, and shrug off a broken one. */
 class ClassDataSharingSpec : FunSpec({
-    suspend fun <T> withCacheDirectory(directory: Path, block: suspend () -> T): T {
-        System.setProperty("extradite.cds.dir", directory.toString())
-        try {
-            return block()
-        } finally {
-            System.clearProperty("extradite.cds.dir")
-        }
-    }
+    suspend fun <T> withCacheDirectory(directory: Path, block: suspend () -> T): T =
+        Fixtures.withHostProperty("extradite.cds.dir", directory.toString()) { block() }
 
     test("the first child records an archive; a corrupt archive is ignored silently") {
         val directory = Files.createTempDirectory("extradite-cds")

@@ -3,6 +3,8 @@ package dev.extradite.tests
 import dev.extradite.ExtraditeBuilder
 import dev.extradite.RemoteClass
 import dev.extradite.extradite
+import java.io.ByteArrayOutputStream
+import java.io.PrintStream
 import java.nio.file.Files
 import java.nio.file.Path
 import java.nio.file.Paths
@@ -21,6 +23,34 @@ object Fixtures {
     fun open(target: String, configure: ExtraditeBuilder.() -> Unit = {}): RemoteClass = extradite(target) {
         classpath(targetJar, sharedJar)
         configure()
+    }
+
+    /** Runs [block] with the host's system property [name] set to [value], then puts back what was there. */
+    inline fun <T> withHostProperty(name: String, value: String, block: () -> T): T {
+        val previous = System.getProperty(name)
+        System.setProperty(name, value)
+        try {
+            return block()
+        } finally {
+            if (previous == null) System.clearProperty(name) else System.setProperty(name, previous)
+        }
+    }
+
+    /**
+     * Runs [block] with System.err captured, and returns what was written to it. slf4j-simple (the
+     * test provider) writes to whatever System.err is at the time, so a child's forwarded output
+     * lands here; [block] may read what has arrived so far.
+     */
+    suspend fun capturingStderr(block: suspend (capturedSoFar: () -> String) -> Unit): String {
+        val captured = ByteArrayOutputStream()
+        val original = System.err
+        System.setErr(PrintStream(captured, true))
+        try {
+            block { captured.toString() }
+        } finally {
+            System.setErr(original)
+        }
+        return captured.toString()
     }
 
     /** True when [className] can be loaded by the host test JVM. */

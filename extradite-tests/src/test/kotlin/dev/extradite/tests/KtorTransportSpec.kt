@@ -7,12 +7,7 @@ import java.util.function.IntUnaryOperator
 
 /** The Ktor raw-socket transport, still selectable with -Dextradite.transport=ktor, carries a whole session. */
 class KtorTransportSpec : FunSpec({
-    val callbacks: RemoteClass = try {
-        System.setProperty("extradite.transport", "ktor")
-        Fixtures.open("com.acme.heavy.Callbacks")
-    } finally {
-        System.clearProperty("extradite.transport")
-    }
+    val callbacks: RemoteClass = Fixtures.withHostProperty("extradite.transport", "ktor") { Fixtures.open("com.acme.heavy.Callbacks") }
     afterSpec { callbacks.close() }
 
     test("calls, callbacks, bytes and nested calls work over Ktor sockets") {
