@@ -335,9 +335,10 @@ public class Session(
     }
 
     /**
-     * A reply whose caller gave up (a timeout, a cancel, an interrupt) is never decoded, so the
-     * peer's handles in it would never be released: the peer would keep their objects for the
-     * session's life. Each one it lent is released here instead. Depth is bounded as in decoding.
+     * A reply whose caller gave up (a timeout, a cancel, an interrupt), or a request cancelled
+     * before it ran, is never decoded, so the peer's handles in it would never be released: the
+     * peer would keep their objects for the session's life. Each one it lent is released here
+     * instead. Depth is bounded as in decoding.
      */
     private fun releaseUnread(value: WireValue, depth: Int) {
         if (depth > MAX_UNREAD_DEPTH) return
@@ -354,6 +355,18 @@ public class Session(
             else -> return
         }
         for (item in items) releaseUnread(item, depth + 1)
+    }
+
+    /** [releaseUnread] for every value in the arguments of a request that never ran. */
+    private fun releaseUnread(op: Operation) {
+        val values = when (op) {
+            is Operation.New -> op.args
+            is Operation.Invoke -> op.args
+            is Operation.Batch -> op.calls.flatten()
+            is Operation.Set -> listOf(op.value)
+            is Operation.LoadClass, is Operation.Get, Operation.Stats -> emptyList()
+        }
+        for (value in values) releaseUnread(value, 1)
     }
 
     /** A [RunningRequest] for [message] when it is a request, entered in [running] before it is dispatched. */
@@ -384,8 +397,9 @@ public class Session(
                     } else {
                         val job = requestScope.launch(running) { send(serve(envelope, message.attachments, handler, running)) }
                         running.attach(job)
-                        // A job cancelled before it started never runs serve(), which would forget it.
-                        job.invokeOnCompletion { this.running.remove(envelope.id, running) }
+                        // A job cancelled before it started never runs serve(), which would forget
+                        // it and decode the handles the peer lent in its arguments: both are done here.
+                        job.invokeOnCompletion { if (this.running.remove(envelope.id, running)) releaseUnread(envelope.op) }
                     }
                 }
             }

@@ -10,10 +10,7 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.types.shouldBeInstanceOf
-import java.net.StandardProtocolFamily
-import java.net.UnixDomainSocketAddress
 import java.nio.ByteBuffer
-import java.nio.channels.ServerSocketChannel
 import java.nio.channels.SocketChannel
 import java.nio.file.Files
 import java.util.concurrent.CompletableFuture
@@ -24,16 +21,8 @@ import kotlin.random.Random
 class SocketChannelTransportSpec : FunSpec({
     /** A connected pair: a transport to test, and the raw channel of its peer. */
     fun pair(maxFrameSize: Int = 8 shl 20, spinNanos: Long = 20_000): Pair<SocketChannelTransport, SocketChannel> {
-        val directory = Files.createTempDirectory("transport")
-        val address = UnixDomainSocketAddress.of(directory.resolve("s"))
-        ServerSocketChannel.open(StandardProtocolFamily.UNIX).use { server ->
-            server.bind(address)
-            val peer = SocketChannel.open(address)
-            val accepted = server.accept()
-            Files.deleteIfExists(directory.resolve("s"))
-            Files.delete(directory)
-            return SocketChannelTransport(accepted, maxFrameSize, spinNanos) to peer
-        }
+        val (accepted, peer) = connectedChannels()
+        return SocketChannelTransport(accepted, maxFrameSize, spinNanos) to peer
     }
 
     /**

@@ -1,0 +1,90 @@
+@file:OptIn(InternalExtraditeApi::class)
+
+package dev.extradite.internal.session
+
+import dev.extradite.ExtraditeProtocolError
+import dev.extradite.InternalExtraditeApi
+import dev.extradite.internal.transport.SocketChannelTransport
+import dev.extradite.internal.transport.connectedChannels
+import dev.extradite.internal.wire.Envelope
+import dev.extradite.internal.wire.EnvelopeCodec
+import dev.extradite.internal.wire.Message
+import dev.extradite.internal.wire.Operation
+import dev.extradite.internal.wire.Outcome
+import dev.extradite.internal.wire.Receiver
+import dev.extradite.internal.wire.Side
+import dev.extradite.internal.wire.WireValue
+import io.kotest.assertions.fail
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.shouldNotBe
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.asCoroutineDispatcher
+import java.util.concurrent.CompletableFuture
+import java.util.concurrent.Executor
+import java.util.concurrent.LinkedBlockingQueue
+import java.util.concurrent.TimeUnit
+import java.util.concurrent.TimeoutException
+import java.util.concurrent.atomic.AtomicInteger
+
+/** A host-side [Session] driven frame by frame from a raw peer transport on a real Unix socket. */
+class SessionSpec : FunSpec({
+    test("a request cancelled before it ran releases the handles the peer lent in its arguments") {
+        val (accepted, connecting) = connectedChannels()
+        val peer = SocketChannelTransport(connecting, 8 shl 20, 0)
+        // The requests' coroutines wait here until the test runs them, so a cancel can come first.
+        val held = LinkedBlockingQueue<Runnable>()
+        val handled = AtomicInteger()
+        val session = Session(
+            Side.HOST, SocketChannelTransport(accepted, 8 shl 20, 0), 8 shl 20, Dispatchers.IO,
+            Executor(held::add).asCoroutineDispatcher(), "session-spec",
+        ) { ExtraditeProtocolError("the test's session ended: $it") }
+        session.start(object : RequestHandler {
+            override fun handle(request: Envelope.Request, attachments: List<ByteArray>): Outcome {
+                handled.incrementAndGet()
+                return Message(Envelope.Response(request.id, WireValue.Null))
+            }
+
+            override fun release(ids: List<Long>, counts: List<Int>) = Unit
+        })
+        try {
+            val lent = WireValue.Ref(Side.CHILD, 42, "com.example.Lent")
+            fun request(id: Long, args: List<WireValue>) =
+                peer.sendBlocking(EnvelopeCodec.encode(Message(Envelope.Request(id, 1, Operation.Invoke(Receiver.Handle(7), "accept", args)))))
+            request(1, listOf(lent, WireValue.ListOf(listOf(WireValue.I32(1), lent))))
+            peer.sendBlocking(EnvelopeCodec.encode(Message(Envelope.Cancel(1))))
+            // The session reads in order: once request 2 is queued, the cancel of 1 has been handled.
+            request(2, emptyList())
+            val first = held.poll(10, TimeUnit.SECONDS)
+            val second = held.poll(10, TimeUnit.SECONDS)
+            first shouldNotBe null
+            second shouldNotBe null
+            first!!.run()
+            second!!.run()
+
+            // Request 1 never ran; its two sends of handle 42 are released. Request 2 is answered.
+            val seen = CompletableFuture.supplyAsync {
+                var released = 0
+                var answered = false
+                while (released < 2 || !answered) {
+                    when (val envelope = EnvelopeCodec.decode(peer.receiveBlocking()).envelope) {
+                        is Envelope.Release -> envelope.ids.zip(envelope.counts).forEach { (id, count) -> if (id == 42L) released += count }
+                        is Envelope.Response -> answered = envelope.id == 2L
+                        else -> error("unexpected $envelope")
+                    }
+                }
+                released
+            }
+            val released = try {
+                seen.get(10, TimeUnit.SECONDS)
+            } catch (e: TimeoutException) {
+                fail("in 10 s the session neither released both sends of handle 42 nor answered request 2")
+            }
+            released shouldBe 2
+            handled.get() shouldBe 1
+        } finally {
+            session.close(IllegalStateException("the test is over"))
+            peer.close()
+        }
+    }
+})
