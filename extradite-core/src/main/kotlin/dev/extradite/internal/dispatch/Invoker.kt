@@ -88,9 +88,11 @@ public class Invoker(
          */
         val adaptTo: Array<Class<*>?>? = null,
         val writesField: Boolean = false,
+        /** For a Kotlin function called with defaults: [member] is its `$default` method or constructor. */
+        val defaults: KotlinDefaults.Shortened? = null,
     ) {
         fun redirectedTo(singleton: Any): Invocation =
-            Invocation(member, isSuspend, varargsFrom, varargsComponent, singleton, adaptTo, writesField)
+            Invocation(member, isSuspend, varargsFrom, varargsComponent, singleton, adaptTo, writesField, defaults)
 
         /**
          * Calls the member as a plain call, or returns [Suspends] without calling anything when it
@@ -131,8 +133,8 @@ public class Invoker(
         /** Calls [member]; the target's own exception comes out as itself, as a direct call would throw it. */
         private fun reflect(self: Any?, arguments: Array<Any?>): Any? = try {
             when (member) {
-                is Method -> member.invoke(self, *arguments)
-                is Constructor<*> -> member.newInstance(*arguments)
+                is Method -> if (defaults == null) member.invoke(self, *arguments) else member.invoke(null, *defaults.expand(self, arguments, isSuspend))
+                is Constructor<*> -> member.newInstance(*(defaults?.expand(null, arguments, false) ?: arguments))
                 is Field -> if (writesField) member.set(self, arguments[0]).let { null } else member.get(self)
                 else -> error("unexpected member $member")
             }
@@ -157,8 +159,10 @@ public class Invoker(
             throw UnsupportedInteractionError("${type.name} is ${if (type.isInterface) "an interface" else "abstract"}; it cannot be constructed")
         }
         val invocation = calls.getOrPut(CallKey(type, "<init>", Kind.CONSTRUCTOR, arguments)) {
-            val choice = OverloadResolution.choose(linked(type) { it.constructors }.map(OverloadResolution::candidate), arguments, "new ${type.name}", adapter)
-            invocationOf(choice, null)
+            val constructors = linked(type) { it.constructors }.toList()
+            chosen(constructors.map(OverloadResolution::candidate), arguments, "new ${type.name}", null, {
+                KotlinDefaults.constructors(constructors, arguments.size)
+            })
         }
         // A constructor never suspends.
         return invocation.invokeDirect(null, arguments)!!
@@ -232,8 +236,41 @@ public class Invoker(
                     "its public ${if (kind == Kind.STATIC) "static " else ""}methods are: ${names.take(40).joinToString()}",
             )
         }
-        return invocationOf(OverloadResolution.choose(methods.map(OverloadResolution::candidate), arguments, what, adapter), type)
+        val defaults = { if (offeredMethods == null) KotlinDefaults.methods(methods, arguments.size) else emptyList() }
+        return chosen(methods.map(OverloadResolution::candidate), arguments, what, type, defaults) {
+            // A companion's (or an object's) @JvmStatic function: the static bridge has no
+            // `$default`; the function it bridges to has.
+            val singleton = if (kind == Kind.STATIC && offeredMethods == null) singletonOf(type) else null
+            singleton?.takeIf { s -> s.javaClass.methods.any { it.name == name } }?.let { s ->
+                resolveCall(s.javaClass, name, Kind.INSTANCE, arguments).redirectedTo(s)
+            }
+        }
     }
+
+    /**
+     * The invocation of the one of [candidates] that [arguments] select; when none applies, of a
+     * Kotlin function or constructor with [defaults] for the parameters the call leaves out; then
+     * what [otherwise] finds.
+     */
+    private inline fun chosen(
+        candidates: List<OverloadResolution.Candidate>,
+        arguments: Array<Any?>,
+        what: String,
+        receiverType: Class<*>?,
+        defaults: () -> List<KotlinDefaults.Shortened>,
+        otherwise: () -> Invocation? = { null },
+    ): Invocation {
+        OverloadResolution.chooseOrNull(candidates, arguments, what, adapter)?.let { return invocationOf(it, receiverType) }
+        val shortened = defaults()
+        OverloadResolution.chooseOrNull(shortened.map { it.candidate }, arguments, what, adapter)?.let { choice ->
+            return invocationOf(choice, receiverType, shortened.single { it.candidate === choice.candidate })
+        }
+        return otherwise()
+            ?: throw OverloadResolution.noneApplies(candidates, arguments, what, if (shortened.isEmpty() && isKotlin(candidates)) DEFAULTS_HINT else "")
+    }
+
+    private fun isKotlin(candidates: List<OverloadResolution.Candidate>): Boolean =
+        candidates.any { it.executable.declaringClass.isAnnotationPresent(Metadata::class.java) }
 
     /** A parameter that takes an `ArrayList` but not every `List`: a decoded packed list is copied into one for it. */
     private fun needsArrayList(parameter: Class<*>): Boolean =
@@ -244,17 +281,19 @@ public class Invoker(
         runCatching { type.getField(fieldName) }.getOrNull()?.takeIf { Modifier.isStatic(it.modifiers) }?.get(null)
     }
 
-    private fun invocationOf(choice: OverloadResolution.Choice, receiverType: Class<*>?): Invocation {
+    /** [choice] as an [Invocation]; through its `$default` method or constructor when it is called with [defaults]. */
+    private fun invocationOf(choice: OverloadResolution.Choice, receiverType: Class<*>?, defaults: KotlinDefaults.Shortened? = null): Invocation {
         val parameters = choice.candidate.parameters
         val adaptTo = choice.parameters.map { p ->
             p.takeIf { (adapter != null && FunctionalInterfaces.samOf(it) != null) || needsArrayList(it) }
         }
         return Invocation(
-            accessible(choice.candidate.executable, receiverType),
+            accessible(defaults?.viaDefaults ?: choice.candidate.executable, receiverType),
             choice.candidate.isSuspend,
             choice.varargsFrom,
             if (choice.varargsFrom >= 0) parameters.last().componentType else null,
             adaptTo = adaptTo.takeIf { list -> list.any { it != null } }?.toTypedArray(),
+            defaults = defaults,
         )
     }
 
@@ -281,6 +320,10 @@ public class Invoker(
             }
         }
         throw UnsupportedInteractionError("$executable is not accessible from outside its module")
+    }
+
+    private companion object {
+        const val DEFAULTS_HINT = " (Kotlin default arguments can fill in only trailing parameters that declare a default)"
     }
 
     // --- properties ---------------------------------------------------------------------------

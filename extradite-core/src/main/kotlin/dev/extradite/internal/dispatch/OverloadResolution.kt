@@ -23,9 +23,16 @@ import java.lang.reflect.Method
  */
 @InternalExtraditeApi
 public object OverloadResolution {
-    /** An executable with its parameters as a caller sees them (a suspend function's continuation dropped). */
-    public class Candidate(public val executable: Executable, public val parameters: Array<Class<*>>, public val isSuspend: Boolean) {
-        public val isVarArgs: Boolean get() = executable.isVarArgs
+    /**
+     * An executable with its parameters as a caller sees them (a suspend function's continuation
+     * dropped; for a Kotlin function called with defaults, only those the caller passes).
+     */
+    public class Candidate(
+        public val executable: Executable,
+        public val parameters: Array<Class<*>>,
+        public val isSuspend: Boolean,
+        public val isVarArgs: Boolean = executable.isVarArgs,
+    ) {
 
         public fun describe(): String = "${executable.name.substringAfterLast('.')}(${parameters.joinToString { it.typeName }})"
     }
@@ -97,7 +104,11 @@ public object OverloadResolution {
      * The candidate to call for [arguments]; [what] names the call for error messages, for
      * example `com.acme.Counter.increment`.
      */
-    public fun choose(candidates: List<Candidate>, arguments: Array<Any?>, what: String, adapter: FunctionalAdapter? = null): Choice {
+    public fun choose(candidates: List<Candidate>, arguments: Array<Any?>, what: String, adapter: FunctionalAdapter? = null): Choice =
+        chooseOrNull(candidates, arguments, what, adapter) ?: throw noneApplies(candidates, arguments, what)
+
+    /** As [choose], but null when no candidate applies (an ambiguity still throws). */
+    public fun chooseOrNull(candidates: List<Candidate>, arguments: Array<Any?>, what: String, adapter: FunctionalAdapter? = null): Choice? {
         val types = arguments.map(::argumentType)
         fun adaptable(index: Int, parameter: Class<*>): Boolean {
             val argument = arguments[index] ?: return false
@@ -130,14 +141,19 @@ public object OverloadResolution {
                     "Pass arguments whose types select one overload (for example a Long instead of an Int, or a non-null value).",
             )
         }
-        throw UnsupportedInteractionError(
+        return null
+    }
+
+    /** The error for a call to [what] that none of [candidates] accepts; [hint] says what else was tried. */
+    public fun noneApplies(candidates: List<Candidate>, arguments: Array<Any?>, what: String, hint: String = ""): UnsupportedInteractionError =
+        UnsupportedInteractionError(
             if (candidates.isEmpty()) {
                 "$what does not exist or is not public"
             } else {
-                "no overload of $what accepts (${describeArguments(types)}); the candidates are ${candidates.joinToString { it.describe() }}"
+                "no overload of $what accepts (${describeArguments(arguments.map(::argumentType))}); the candidates are " +
+                    candidates.joinToString { it.describe() } + hint
             },
         )
-    }
 
     private fun describeArguments(types: List<Class<*>?>): String = types.joinToString { it?.typeName ?: "null" }
 }

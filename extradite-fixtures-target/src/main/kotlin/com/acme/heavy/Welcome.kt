@@ -1,0 +1,72 @@
+package com.acme.heavy
+
+import kotlinx.coroutines.delay
+
+/** Kotlin default arguments, called by name from the host with trailing arguments left out. */
+class Welcome(private val greeting: String = "Hello", private val punctuation: Char = '!') {
+    fun greet(name: String, times: Int = 1, separator: String = " "): String =
+        List(times) { "$greeting, $name$punctuation" }.joinToString(separator)
+
+    /** `b` has no default: a call with one argument must fail, not pass 0 for it. */
+    fun needsTwo(a: Int, b: Int, c: Int = 30): Int = a + b + c
+
+    /** An overload without defaults beats one that needs them, as in Kotlin. */
+    fun pick(x: Int): String = "exact $x"
+
+    fun pick(x: Int, y: Int = 2): String = "defaulted $x $y"
+
+    suspend fun later(name: String, millis: Long = 1): String {
+        delay(millis)
+        return "later $name after $millis ms"
+    }
+
+    fun apply(f: (Int) -> Int, x: Int = 5): Int = f(x)
+
+    /** 34 parameters: the defaults' bit mask takes two ints. */
+    fun wide(
+        a0: Int,
+        a1: Int = 1,
+        a2: Int = 2,
+        a3: Int = 3,
+        a4: Int = 4,
+        a5: Int = 5,
+        a6: Int = 6,
+        a7: Int = 7,
+        a8: Int = 8,
+        a9: Int = 9,
+        a10: Int = 10,
+        a11: Int = 11,
+        a12: Int = 12,
+        a13: Int = 13,
+        a14: Int = 14,
+        a15: Int = 15,
+        a16: Int = 16,
+        a17: Int = 17,
+        a18: Int = 18,
+        a19: Int = 19,
+        a20: Int = 20,
+        a21: Int = 21,
+        a22: Int = 22,
+        a23: Int = 23,
+        a24: Int = 24,
+        a25: Int = 25,
+        a26: Int = 26,
+        a27: Int = 27,
+        a28: Int = 28,
+        a29: Int = 29,
+        a30: Int = 30,
+        a31: Int = 31,
+        a32: Int = 32,
+        a33: Int = 33,
+    ): Int = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11 + a12 + a13 + a14 + a15 + a16 + a17 + a18 + a19 + a20 + a21 + a22 + a23 + a24 + a25 + a26 + a27 + a28 + a29 + a30 + a31 + a32 + a33
+
+    companion object {
+        fun make(prefix: String = "made", count: Int = 2): String = prefix.repeat(count)
+
+        @JvmStatic
+        fun shout(word: String = "hey"): String = word.uppercase()
+    }
+}
+
+/** A top-level function with a default, called as a static of `WelcomeKt`. */
+fun scaled(x: Int, factor: Int = 10): Int = x * factor

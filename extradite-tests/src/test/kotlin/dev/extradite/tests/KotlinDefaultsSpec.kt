@@ -1,0 +1,83 @@
+package dev.extradite.tests
+
+import dev.extradite.UnsupportedInteractionError
+import dev.extradite.bind
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+
+/** The host's typed view of `com.acme.heavy.Welcome`, with fewer parameters than the target declares. */
+interface WelcomeView {
+    fun greet(name: String): String
+
+    fun greet(name: String, times: Int): String
+}
+
+/** Calls by name that leave out trailing arguments get the target's Kotlin default values, in the child. */
+class KotlinDefaultsSpec : FunSpec({
+    val welcomes = Fixtures.open("com.acme.heavy.Welcome") { shareKey("kotlin-defaults") }
+    val functions = Fixtures.open("com.acme.heavy.WelcomeKt") { shareKey("kotlin-defaults") }
+    afterSpec {
+        functions.close()
+        welcomes.close()
+    }
+    val welcome = welcomes.newInstance()
+
+    test("trailing arguments left out take their defaults; those passed are used") {
+        welcome.callBlocking("greet", "Ann") shouldBe "Hello, Ann!"
+        welcome.callBlocking("greet", "Ann", 2) shouldBe "Hello, Ann! Hello, Ann!"
+        welcome.callBlocking("greet", "Ann", 2, " / ") shouldBe "Hello, Ann! / Hello, Ann!"
+    }
+
+    test("constructors: a trailing parameter left out takes its default") {
+        welcomes.newInstance("Hi").callBlocking("greet", "Bo") shouldBe "Hi, Bo!"
+        welcomes.newInstance("Hi", '?').callBlocking("greet", "Bo") shouldBe "Hi, Bo?"
+    }
+
+    test("a parameter without a default is never filled in: the call fails and says why") {
+        val failure = shouldThrow<UnsupportedInteractionError> { welcome.callBlocking("needsTwo", 1) }
+        failure.message shouldContain "no overload of com.acme.heavy.Welcome.needsTwo accepts (int)"
+        failure.message shouldContain "only trailing parameters that declare a default"
+        welcome.callBlocking("needsTwo", 1, 2) shouldBe 33
+    }
+
+    test("an overload that needs no defaults wins over one that does, as in Kotlin") {
+        welcome.callBlocking("pick", 1) shouldBe "exact 1"
+        welcome.callBlocking("pick", 1, 3) shouldBe "defaulted 1 3"
+    }
+
+    test("a suspend function with defaults") {
+        welcome.call("later", "x") shouldBe "later x after 1 ms"
+        welcome.call("later", "x", 2L) shouldBe "later x after 2 ms"
+    }
+
+    test("a host lambda before a defaulted parameter is adapted as in any call") {
+        welcome.callBlocking("apply", { x: Int -> x * 2 }) shouldBe 10
+    }
+
+    test("34 parameters: the defaults span two bit masks") {
+        // a0 = 100, a1..a33 default to their index: 100 + 561.
+        welcome.callBlocking("wide", 100) shouldBe 661
+        // a1 and a2 passed as 0; a3..a33 default: 100 + 561 - 1 - 2.
+        welcome.callBlocking("wide", 100, 0, 0) shouldBe 658
+        // a32 passed, a33 defaulted: the one bit set is in the second mask.
+        welcome.callBlocking("wide", *Array(33) { 0 }) shouldBe 33
+    }
+
+    test("a companion's functions called as statics (@JvmStatic or not), and a top-level function") {
+        welcomes.callBlocking("make") shouldBe "mademade"
+        welcomes.callBlocking("make", "ab") shouldBe "abab"
+        welcomes.callBlocking("shout") shouldBe "HEY"
+        welcomes.callBlocking("shout", "ho") shouldBe "HO"
+        functions.callBlocking("scaled", 4) shouldBe 40
+        functions.callBlocking("scaled", 4, 3) shouldBe 12
+    }
+
+    test("batches and typed views use the defaults too") {
+        welcome.batchBlocking("greet", listOf(listOf("a"), listOf("b", 2))) shouldBe listOf("Hello, a!", "Hello, b! Hello, b!")
+        val view = welcome.bind<WelcomeView>()
+        view.greet("Cy") shouldBe "Hello, Cy!"
+        view.greet("Cy", 2) shouldBe "Hello, Cy! Hello, Cy!"
+    }
+})
