@@ -26,6 +26,8 @@ public enum class PolicySource {
 /**
  * The policy that applies to one value, and why: returned by [RemoteClass.effectivePolicy].
  *
+ * @property policy how the value travels.
+ * @property source which setting decided it: a per-call override, a type rule, or the session's default.
  * @property matchedType the binary name of the rule's type when [source] is [PolicySource.TYPE_RULE], else null.
  */
 public data class PolicyTrace(

@@ -25,6 +25,9 @@ object Fixtures {
         configure()
     }
 
+    /** Whether process [pid] is running (a zombie counts as running, as the JDK reports it). */
+    fun isAlive(pid: Long): Boolean = ProcessHandle.of(pid).map { it.isAlive }.orElse(false)
+
     /** Runs [block] with the host's system property [name] set to [value], then puts back what was there. */
     inline fun <T> withHostProperty(name: String, value: String, block: () -> T): T {
         val previous = System.getProperty(name)

@@ -35,15 +35,13 @@ class HostDeathSpec : FunSpec({
 
     fun startHost(mode: String): Pair<Process, Long> = startHostReading(mode).let { (host, child, _) -> host to child }
 
-    fun isAlive(pid: Long) = ProcessHandle.of(pid).map { it.isAlive }.orElse(false)
-
     /**
      * Whether [pid] has exited: gone, or (on Linux) a zombie that its new parent has not reaped
      * yet. An orphan's new parent is the machine's init, whose reaping is not ours to time: in
      * this project's container it took 1-2 s, during which the JDK still reports the process alive.
      */
     fun hasExited(pid: Long): Boolean {
-        if (!isAlive(pid)) return true
+        if (!Fixtures.isAlive(pid)) return true
         val stat = runCatching { Files.readString(Paths.get("/proc/$pid/stat")) }.getOrNull() ?: return false
         return stat.substringAfterLast(')').trim().startsWith("Z")
     }
@@ -87,6 +85,6 @@ class HostDeathSpec : FunSpec({
         val (host, child) = startHost("exit")
         host.waitFor(30, TimeUnit.SECONDS) shouldBe true
         host.exitValue() shouldBe 0
-        eventually(10.seconds) { isAlive(child) shouldBe false }
+        eventually(10.seconds) { Fixtures.isAlive(child) shouldBe false }
     }
 })

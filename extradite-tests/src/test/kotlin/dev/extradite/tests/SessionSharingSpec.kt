@@ -12,8 +12,6 @@ import io.kotest.matchers.string.shouldContain
 import java.time.Duration
 import kotlin.time.Duration.Companion.seconds
 
-private fun isAlive(pid: Long): Boolean = ProcessHandle.of(pid).map { it.isAlive }.orElse(false)
-
 /** shareKey, keepAlive, prewarmSession and closeSession. */
 class SessionSharingSpec : FunSpec({
     test("every extradite with one share key shares one child, across target classes, until the last handle closes") {
@@ -26,9 +24,9 @@ class SessionSharingSpec : FunSpec({
         counters.newInstance(1).call("increment", 1) shouldBe 2
         probes2.call("pid") shouldBe pid
         counters.close()
-        isAlive(pid) shouldBe true
+        Fixtures.isAlive(pid) shouldBe true
         probes2.close()
-        eventually(10.seconds) { isAlive(pid) shouldBe false }
+        eventually(10.seconds) { Fixtures.isAlive(pid) shouldBe false }
     }
 
     test("conflicting settings for one key are refused, naming the difference") {
@@ -58,15 +56,15 @@ class SessionSharingSpec : FunSpec({
         val second = Fixtures.open("com.acme.heavy.Probe") { shareKey("share-3") }
         second.call("pid") shouldBe pid
         second.close()
-        isAlive(pid) shouldBe true
-        eventually(15.seconds) { isAlive(pid) shouldBe false }
+        Fixtures.isAlive(pid) shouldBe true
+        eventually(15.seconds) { Fixtures.isAlive(pid) shouldBe false }
     }
 
     test("without a keep-alive the shared child stops with its last handle") {
         val first = Fixtures.open("com.acme.heavy.Probe") { shareKey("share-4") }
         val pid = first.call("pid") as Long
         first.close()
-        eventually(10.seconds) { isAlive(pid) shouldBe false }
+        eventually(10.seconds) { Fixtures.isAlive(pid) shouldBe false }
         Fixtures.open("com.acme.heavy.Probe") { shareKey("share-4") }.use { it.call("pid") shouldNotBe pid }
     }
 
@@ -76,10 +74,10 @@ class SessionSharingSpec : FunSpec({
         val probes = Fixtures.open("com.acme.heavy.Probe") { shareKey("share-5") }
         val pid = probes.call("pid") as Long
         probes.close()
-        isAlive(pid) shouldBe true
+        Fixtures.isAlive(pid) shouldBe true
         closeSession("share-5") shouldBe true
         closeSession("share-5") shouldBe false
-        eventually(10.seconds) { isAlive(pid) shouldBe false }
+        eventually(10.seconds) { Fixtures.isAlive(pid) shouldBe false }
     }
 
     test("closeSession stops a child that still has handles; their calls then fail clearly") {
@@ -93,7 +91,7 @@ class SessionSharingSpec : FunSpec({
         val probes = Fixtures.open("com.acme.heavy.Probe") { shareKey("share-7") }
         val pid = probes.call("pid") as Long
         ProcessHandle.of(pid).ifPresent { it.destroyForcibly() }
-        eventually(10.seconds) { isAlive(pid) shouldBe false }
+        eventually(10.seconds) { Fixtures.isAlive(pid) shouldBe false }
         Fixtures.open("com.acme.heavy.Probe") { shareKey("share-7") }.use { fresh ->
             fresh.call("pid") shouldNotBe pid
         }
