@@ -52,3 +52,23 @@ public fun prewarmSession(shareKey: String, configure: ExtraditeBuilder.() -> Un
  * fail with [ExtraditeProtocolError]). Returns true when one was running.
  */
 public fun closeSession(shareKey: String): Boolean = SessionRegistry.close(shareKey)
+
+/**
+ * [value] passed to the parameter called [name], in a call by name; see [NamedArgument].
+ *
+ * ```java
+ * greeter.callBlocking("greet", "Ann", Extradite.named("separator", " / "));
+ * ```
+ *
+ * @throws IllegalArgumentException when [name] is not a valid Java or Kotlin identifier.
+ */
+public fun named(name: String, value: Any?): NamedArgument {
+    require(name.isJavaIdentifier()) {
+        "'$name' is not a parameter name; pass the name the target declares, such as named(\"separator\", \"/\")"
+    }
+    return NamedArgument(name, value)
+}
+
+/** Whether this is a Java identifier (a package segment, a class or parameter name). */
+internal fun String.isJavaIdentifier(): Boolean =
+    isNotEmpty() && Character.isJavaIdentifierStart(this[0]) && drop(1).all(Character::isJavaIdentifierPart)

@@ -186,9 +186,6 @@ public class ExtraditeBuilder internal constructor(target: String?) {
     }
 
     private companion object {
-        fun String.isJavaIdentifier(): Boolean =
-            isNotEmpty() && Character.isJavaIdentifierStart(this[0]) && drop(1).all(Character::isJavaIdentifierPart)
-
         fun normalizeTarget(target: String): String {
             val name = if (':' in target) target.replace(':', '.') else target
             require(name.split('.').all { it.isJavaIdentifier() }) {

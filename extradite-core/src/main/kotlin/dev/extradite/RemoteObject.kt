@@ -107,13 +107,13 @@ public class RemoteObject internal constructor(
      */
     public suspend fun batch(method: String, calls: List<List<Any?>>): List<Any?> {
         checkUsable()
-        return hostSession.call(callPolicy) { encoder -> Operation.Batch(receiver, method, calls.map { args -> args.map(encoder::encode) }) } as List<Any?>
+        return hostSession.call(callPolicy) { encoder -> Operation.Batch(receiver, method, calls.map(encoder::encodeAll)) } as List<Any?>
     }
 
     /** Blocking form of [batch]. */
     public fun batchBlocking(method: String, calls: List<List<Any?>>): List<Any?> {
         checkUsable()
-        return hostSession.callBlocking(callPolicy) { encoder -> Operation.Batch(receiver, method, calls.map { args -> args.map(encoder::encode) }) } as List<Any?>
+        return hostSession.callBlocking(callPolicy) { encoder -> Operation.Batch(receiver, method, calls.map(encoder::encodeAll)) } as List<Any?>
     }
 
     /** A view of this object whose calls use [policy] for their arguments; it shares this object's lifetime. */

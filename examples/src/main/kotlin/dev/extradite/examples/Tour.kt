@@ -6,6 +6,7 @@ import dev.extradite.ExtraditeRemoteError
 import dev.extradite.RemoteObject
 import dev.extradite.closeSession
 import dev.extradite.extradite
+import dev.extradite.named
 import dev.extradite.prewarmSession
 import kotlinx.coroutines.runBlocking
 import java.nio.file.Path
@@ -24,6 +25,8 @@ fun main() = runBlocking {
     batch(heavy)
     println("batch: 100 calls in one round trip")
     errors(heavy)
+    arguments(heavy)
+    println("arguments: named, and Kotlin defaults for those left out")
     println("tour OK")
 }
 
@@ -76,6 +79,17 @@ suspend fun errors(heavy: Array<Path>) {
             check(remote.remoteMessage == "disk full")
             println("errors: ${remote.message}\n${remote.remoteTraceback.lines().take(2).joinToString("\n")}")
         }
+    }
+}
+// README end
+
+// README: arguments
+suspend fun arguments(heavy: Array<Path>) {
+    // class Welcome(greeting: String = "Hello", ...) { fun greet(name: String, times: Int = 1, separator: String = " ") }
+    extradite("com.acme.heavy.Welcome") { classpath(*heavy) }.use { welcomes ->
+        val welcome = welcomes.newInstance()                                  // greeting = "Hello"
+        check(welcome.call("greet", "Ann") == "Hello, Ann!")                  // times = 1, separator = " "
+        check(welcome.call("greet", "Ann", named("separator", "/"), named("times", 2)) == "Hello, Ann!/Hello, Ann!")
     }
 }
 // README end

@@ -2,8 +2,13 @@ package com.acme.heavy
 
 import kotlinx.coroutines.delay
 
+/** An interface with a method body: Kotlin compiles a forwarder to it into each implementing class. */
+interface Titled {
+    fun title(prefix: String = "Dr. "): String = prefix + "Who"
+}
+
 /** Kotlin default arguments, called by name from the host with trailing arguments left out. */
-class Welcome(private val greeting: String = "Hello", private val punctuation: Char = '!') {
+class Welcome(private val greeting: String = "Hello", private val punctuation: Char = '!') : Titled {
     fun greet(name: String, times: Int = 1, separator: String = " "): String =
         List(times) { "$greeting, $name$punctuation" }.joinToString(separator)
 
@@ -21,6 +26,25 @@ class Welcome(private val greeting: String = "Hello", private val punctuation: C
     }
 
     fun apply(f: (Int) -> Int, x: Int = 5): Int = f(x)
+
+    /** With `kind("s")`, Kotlin calls the String overload (more specific), leaving `y` to its default. */
+    fun kind(x: Any): String = "any $x"
+
+    fun kind(x: String, y: Int = 0): String = "string $x $y"
+
+    /** With `size(1)`, Kotlin (which has no widening) calls the Int overload. */
+    fun size(x: Long): String = "long $x"
+
+    fun size(x: Int, y: Int = 0): String = "int $x $y"
+
+    /** A vararg parameter with a default: `tags()` gets the default, not an empty array. */
+    fun tags(vararg names: String = arrayOf("default")): List<String> = names.toList()
+
+    /** An override, whose defaults are its superclass's. */
+    fun derived(): Base = Derived()
+
+    /** A JDK object, by handle: its class files carry no parameter names. */
+    fun builder(): StringBuilder = StringBuilder("built")
 
     /** 34 parameters: the defaults' bit mask takes two ints. */
     fun wide(
@@ -70,3 +94,12 @@ class Welcome(private val greeting: String = "Hello", private val punctuation: C
 
 /** A top-level function with a default, called as a static of `WelcomeKt`. */
 fun scaled(x: Int, factor: Int = 10): Int = x * factor
+
+/** Declares a default that [Derived]'s override inherits. */
+open class Base {
+    open fun describe(x: Int, unit: String = "cm"): String = "base $x$unit"
+}
+
+class Derived : Base() {
+    override fun describe(x: Int, unit: String): String = "derived $x$unit"
+}

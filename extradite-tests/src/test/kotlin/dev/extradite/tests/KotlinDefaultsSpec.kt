@@ -1,11 +1,13 @@
 package dev.extradite.tests
 
+import dev.extradite.RemoteObject
 import dev.extradite.UnsupportedInteractionError
 import dev.extradite.bind
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
+import io.kotest.matchers.string.shouldNotContain
 
 /** The host's typed view of `com.acme.heavy.Welcome`, with fewer parameters than the target declares. */
 interface WelcomeView {
@@ -38,13 +40,34 @@ class KotlinDefaultsSpec : FunSpec({
     test("a parameter without a default is never filled in: the call fails and says why") {
         val failure = shouldThrow<UnsupportedInteractionError> { welcome.callBlocking("needsTwo", 1) }
         failure.message shouldContain "no overload of com.acme.heavy.Welcome.needsTwo accepts (int)"
-        failure.message shouldContain "only trailing parameters that declare a default"
+        failure.message shouldContain "left out only when it has a Kotlin default value"
         welcome.callBlocking("needsTwo", 1, 2) shouldBe 33
+        // The compiler's synthetic constructor is no candidate of its own.
+        shouldThrow<UnsupportedInteractionError> { welcomes.newInstance(1, 2, 3, 4) }.message shouldNotContain "DefaultConstructorMarker"
     }
 
     test("an overload that needs no defaults wins over one that does, as in Kotlin") {
         welcome.callBlocking("pick", 1) shouldBe "exact 1"
         welcome.callBlocking("pick", 1, 3) shouldBe "defaulted 1 3"
+    }
+
+    test("plain and defaulted overloads compete on specificity, as in Kotlin") {
+        welcome.callBlocking("kind", "s") shouldBe "string s 0"
+        welcome.callBlocking("kind", 1) shouldBe "any 1"
+        welcome.callBlocking("size", 1) shouldBe "int 1 0"
+        welcome.callBlocking("size", 1L) shouldBe "long 1"
+    }
+
+    test("a vararg parameter left out takes its default, not an empty array") {
+        welcome.callBlocking("tags") shouldBe listOf("default")
+        welcome.callBlocking("tags", "a", "b") shouldBe listOf("a", "b")
+    }
+
+    test("an override takes its superclass's defaults, and a class its interface's") {
+        val derived = welcome.callBlocking("derived") as RemoteObject
+        derived.callBlocking("describe", 5) shouldBe "derived 5cm"
+        welcome.callBlocking("title") shouldBe "Dr. Who"
+        welcome.callBlocking("title", "Mr. ") shouldBe "Mr. Who"
     }
 
     test("a suspend function with defaults") {
@@ -70,6 +93,9 @@ class KotlinDefaultsSpec : FunSpec({
         welcomes.callBlocking("make", "ab") shouldBe "abab"
         welcomes.callBlocking("shout") shouldBe "HEY"
         welcomes.callBlocking("shout", "ho") shouldBe "HO"
+        // A call the companion's function refuses too is reported against the static the caller named.
+        shouldThrow<UnsupportedInteractionError> { welcomes.callBlocking("shout", 1, 2) }
+            .message shouldContain "no overload of com.acme.heavy.Welcome.shout accepts (int, int)"
         functions.callBlocking("scaled", 4) shouldBe 40
         functions.callBlocking("scaled", 4, 3) shouldBe 12
     }

@@ -3,6 +3,7 @@
 package dev.extradite.internal.dispatch
 
 import dev.extradite.InternalExtraditeApi
+import dev.extradite.NamedArgument
 import dev.extradite.internal.wire.PackedList
 import dev.extradite.UnsupportedInteractionError
 import java.lang.reflect.Constructor
@@ -41,26 +42,34 @@ public class Invoker(
 
     /**
      * What a resolution depends on: the member and the runtime class of each argument (null for
-     * null). Built on every call, so it allocates one array and hashes once.
+     * null), and the names of those passed by name. Built on every call, so it allocates one
+     * array and hashes once.
      */
     private class CallKey(val type: Class<*>, val name: String, val kind: Kind, arguments: Array<Any?>) {
         private val argumentClasses = arrayOfNulls<Class<*>>(arguments.size).also { classes ->
             for (i in arguments.indices) classes[i] = arguments[i]?.javaClass
         }
-        private val hash = ((type.hashCode() * 31 + name.hashCode()) * 31 + kind.ordinal) * 31 + argumentClasses.contentHashCode()
+
+        /** The names of the arguments passed by name with their values' classes; null when none is (the usual case). */
+        private val named = if (NamedArgument::class.java in argumentClasses) namedShape(arguments) else null
+        private val hash = (((type.hashCode() * 31 + name.hashCode()) * 31 + kind.ordinal) * 31 + argumentClasses.contentHashCode()) * 31 + named.hashCode()
 
         override fun hashCode(): Int = hash
 
         override fun equals(other: Any?): Boolean = other is CallKey && other.hash == hash && other.type === type &&
-            other.kind == kind && other.name == name && other.argumentClasses.contentEquals(argumentClasses)
+            other.kind == kind && other.name == name && other.argumentClasses.contentEquals(argumentClasses) && other.named == named
 
-        /** Whether [arguments] have the classes this key was made of (same member assumed). */
+        /** Whether [arguments] have the classes (and names) this key was made of (same member assumed). */
         fun matches(arguments: Array<Any?>): Boolean {
             if (arguments.size != argumentClasses.size) return false
             for (i in arguments.indices) if (arguments[i]?.javaClass !== argumentClasses[i]) return false
-            return true
+            return named == null || named == namedShape(arguments)
         }
+
+        private fun namedShape(arguments: Array<Any?>): List<Pair<String, Class<*>?>> =
+            arguments.filterIsInstance<NamedArgument>().map { it.name to it.value?.javaClass }
     }
+
     private data class MemberKey(val type: Class<*>, val name: String, val isStatic: Boolean)
 
     /**
@@ -88,11 +97,14 @@ public class Invoker(
          */
         val adaptTo: Array<Class<*>?>? = null,
         val writesField: Boolean = false,
-        /** For a Kotlin function called with defaults: [member] is its `$default` method or constructor. */
-        val defaults: KotlinDefaults.Shortened? = null,
+        /**
+         * For a call that leaves parameters out or names its arguments: where each argument goes,
+         * and [member] is the `$default` method or constructor when parameters are left out.
+         */
+        val arrangement: Arrangements.Arrangement? = null,
     ) {
         fun redirectedTo(singleton: Any): Invocation =
-            Invocation(member, isSuspend, varargsFrom, varargsComponent, singleton, adaptTo, writesField, defaults)
+            Invocation(member, isSuspend, varargsFrom, varargsComponent, singleton, adaptTo, writesField, arrangement)
 
         /**
          * Calls the member as a plain call, or returns [Suspends] without calling anything when it
@@ -113,9 +125,9 @@ public class Invoker(
 
         /** [given] as the member takes them: peers' functional objects adapted, variable arity packed. */
         private fun prepare(given: Array<Any?>): Array<Any?> {
-            var arguments = given
+            var arguments = if (arrangement == null) given else Array(given.size) { unwrap(given[it]) }
             if (adaptTo != null) {
-                arguments = given.copyOf()
+                if (arguments === given) arguments = given.copyOf()
                 for (i in arguments.indices) {
                     val target = adaptTo.getOrNull(i) ?: continue
                     val argument = arguments[i] ?: continue
@@ -133,8 +145,12 @@ public class Invoker(
         /** Calls [member]; the target's own exception comes out as itself, as a direct call would throw it. */
         private fun reflect(self: Any?, arguments: Array<Any?>): Any? = try {
             when (member) {
-                is Method -> if (defaults == null) member.invoke(self, *arguments) else member.invoke(null, *defaults.expand(self, arguments, isSuspend))
-                is Constructor<*> -> member.newInstance(*(defaults?.expand(null, arguments, false) ?: arguments))
+                is Method -> when {
+                    arrangement == null -> member.invoke(self, *arguments)
+                    arrangement.takesReceiverAsArgument -> member.invoke(null, *arrangement.expand(self, arguments, isSuspend))
+                    else -> member.invoke(self, *arrangement.expand(self, arguments, isSuspend))
+                }
+                is Constructor<*> -> member.newInstance(*(arrangement?.expand(null, arguments, false) ?: arguments))
                 is Field -> if (writesField) member.set(self, arguments[0]).let { null } else member.get(self)
                 else -> error("unexpected member $member")
             }
@@ -159,10 +175,9 @@ public class Invoker(
             throw UnsupportedInteractionError("${type.name} is ${if (type.isInterface) "an interface" else "abstract"}; it cannot be constructed")
         }
         val invocation = calls.getOrPut(CallKey(type, "<init>", Kind.CONSTRUCTOR, arguments)) {
-            val constructors = linked(type) { it.constructors }.toList()
-            chosen(constructors.map(OverloadResolution::candidate), arguments, "new ${type.name}", null, {
-                KotlinDefaults.constructors(constructors, arguments.size)
-            })
+            // The compiler's synthetic constructors (those that compute default values) are not the class's own.
+            val constructors = linked(type) { it.constructors }.filter { !it.isSynthetic }
+            chosen(constructors, arguments, "new ${type.name}", null, { positional, names -> Arrangements.of(constructors, positional, names) })
         }
         // A constructor never suspends.
         return invocation.invokeDirect(null, arguments)!!
@@ -217,7 +232,9 @@ public class Invoker(
     }
 
     private fun resolveCall(type: Class<*>, name: String, kind: Kind, arguments: Array<Any?>): Invocation {
-        val named = linked(type) { it.methods }.filter { it.name == name && !it.isBridge && !it.isSynthetic }
+        // Compiler bridges (generics) and `$default` methods are synthetic; Kotlin's forwarders to an
+        // interface's method bodies are bridges but not synthetic, and are the only way to them.
+        val named = linked(type) { it.methods }.filter { it.name == name && !it.isSynthetic }
             .filter { kind == Kind.INSTANCE || Modifier.isStatic(it.modifiers) }
         val methods = if (offeredMethods == null) named else offeredMethods.invoke(type).filter { it.name == name }
         if (methods.isEmpty() && named.isNotEmpty()) {
@@ -236,41 +253,67 @@ public class Invoker(
                     "its public ${if (kind == Kind.STATIC) "static " else ""}methods are: ${names.take(40).joinToString()}",
             )
         }
-        val defaults = { if (offeredMethods == null) KotlinDefaults.methods(methods, arguments.size) else emptyList() }
-        return chosen(methods.map(OverloadResolution::candidate), arguments, what, type, defaults) {
-            // A companion's (or an object's) @JvmStatic function: the static bridge has no
-            // `$default`; the function it bridges to has.
-            val singleton = if (kind == Kind.STATIC && offeredMethods == null) singletonOf(type) else null
+        val arrangements = { positional: Int, names: List<String> -> if (offeredMethods == null) Arrangements.of(methods, positional, names) else emptyList() }
+        return chosen(methods, arguments, what, type, arrangements) {
+            // A Kotlin companion's (or object's) @JvmStatic function: the static bridge has no
+            // `$default`, nor parameter names; the function it bridges to has. When that does not
+            // accept the call either, the error is about the static the caller named.
+            val kotlin = kind == Kind.STATIC && offeredMethods == null && type.isAnnotationPresent(Metadata::class.java)
+            val singleton = if (kotlin) singletonOf(type) else null
             singleton?.takeIf { s -> s.javaClass.methods.any { it.name == name } }?.let { s ->
-                resolveCall(s.javaClass, name, Kind.INSTANCE, arguments).redirectedTo(s)
+                try {
+                    resolveCall(s.javaClass, name, Kind.INSTANCE, arguments).redirectedTo(s)
+                } catch (_: UnsupportedInteractionError) {
+                    null
+                }
             }
         }
     }
 
     /**
-     * The invocation of the one of [candidates] that [arguments] select; when none applies, of a
-     * Kotlin function or constructor with [defaults] for the parameters the call leaves out; then
-     * what [otherwise] finds.
+     * The invocation of the one of [executables] that [arguments] select, by position, or by one
+     * of the [arrangements] of positional and named arguments (parameters left out take their
+     * Kotlin defaults); when none applies, what [otherwise] finds.
      */
     private inline fun chosen(
-        candidates: List<OverloadResolution.Candidate>,
+        executables: List<Executable>,
         arguments: Array<Any?>,
         what: String,
         receiverType: Class<*>?,
-        defaults: () -> List<KotlinDefaults.Shortened>,
+        arrangements: (positional: Int, names: List<String>) -> List<Arrangements.Arrangement>,
         otherwise: () -> Invocation? = { null },
     ): Invocation {
-        OverloadResolution.chooseOrNull(candidates, arguments, what, adapter)?.let { return invocationOf(it, receiverType) }
-        val shortened = defaults()
-        OverloadResolution.chooseOrNull(shortened.map { it.candidate }, arguments, what, adapter)?.let { choice ->
-            return invocationOf(choice, receiverType, shortened.single { it.candidate === choice.candidate })
+        val candidates = executables.map(OverloadResolution::candidate)
+        val names = namesOf(arguments)
+        val arranged = arrangements(arguments.size - names.size, names)
+        val values = if (names.isEmpty()) arguments else Array(arguments.size) { unwrap(arguments[it]) }
+        // All by position, plain calls and calls that leave parameters to their defaults compete
+        // on specificity, as in Kotlin (which also prefers the plain one when that ties).
+        val pool = if (names.isEmpty()) candidates + arranged.map { it.candidate } else arranged.map { it.candidate }
+        OverloadResolution.chooseOrNull(pool, values, what, adapter)?.let { choice ->
+            return invocationOf(choice, receiverType, arranged.firstOrNull { it.candidate === choice.candidate })
         }
-        return otherwise()
-            ?: throw OverloadResolution.noneApplies(candidates, arguments, what, if (shortened.isEmpty() && isKotlin(candidates)) DEFAULTS_HINT else "")
+        otherwise()?.let { return it }
+        if (names.isNotEmpty()) throw OverloadResolution.noneApplies(candidates, arguments, what, NAMES_HINT) { Arrangements.describe(it.executable) }
+        val couldLeaveOut = offeredMethods == null && candidates.any { it.parameters.size > arguments.size } &&
+            executables.any { it.declaringClass.isAnnotationPresent(Metadata::class.java) }
+        throw OverloadResolution.noneApplies(candidates, arguments, what, if (couldLeaveOut) DEFAULTS_HINT else "")
     }
 
-    private fun isKotlin(candidates: List<OverloadResolution.Candidate>): Boolean =
-        candidates.any { it.executable.declaringClass.isAnnotationPresent(Metadata::class.java) }
+    /** The names of the arguments passed by name, which follow the positional ones, each once. */
+    private fun namesOf(arguments: Array<Any?>): List<String> {
+        val first = arguments.indexOfFirst { it is NamedArgument }
+        if (first < 0) return emptyList()
+        val names = ArrayList<String>(arguments.size - first)
+        for (i in first until arguments.size) {
+            val argument = arguments[i] as? NamedArgument ?: throw UnsupportedInteractionError(
+                "argument ${i + 1} is passed by position after one passed by name (${(arguments[first] as NamedArgument).name}); pass positional arguments first",
+            )
+            if (argument.name in names) throw UnsupportedInteractionError("two arguments are named ${argument.name}; pass each parameter once")
+            names += argument.name
+        }
+        return names
+    }
 
     /** A parameter that takes an `ArrayList` but not every `List`: a decoded packed list is copied into one for it. */
     private fun needsArrayList(parameter: Class<*>): Boolean =
@@ -281,19 +324,19 @@ public class Invoker(
         runCatching { type.getField(fieldName) }.getOrNull()?.takeIf { Modifier.isStatic(it.modifiers) }?.get(null)
     }
 
-    /** [choice] as an [Invocation]; through its `$default` method or constructor when it is called with [defaults]. */
-    private fun invocationOf(choice: OverloadResolution.Choice, receiverType: Class<*>?, defaults: KotlinDefaults.Shortened? = null): Invocation {
+    /** [choice] as an [Invocation]; with its [arrangement] when it takes named or left-out arguments. */
+    private fun invocationOf(choice: OverloadResolution.Choice, receiverType: Class<*>?, arrangement: Arrangements.Arrangement? = null): Invocation {
         val parameters = choice.candidate.parameters
         val adaptTo = choice.parameters.map { p ->
             p.takeIf { (adapter != null && FunctionalInterfaces.samOf(it) != null) || needsArrayList(it) }
         }
         return Invocation(
-            accessible(defaults?.viaDefaults ?: choice.candidate.executable, receiverType),
+            accessible(arrangement?.target ?: choice.candidate.executable, receiverType),
             choice.candidate.isSuspend,
             choice.varargsFrom,
             if (choice.varargsFrom >= 0) parameters.last().componentType else null,
             adaptTo = adaptTo.takeIf { list -> list.any { it != null } }?.toTypedArray(),
-            defaults = defaults,
+            arrangement = arrangement,
         )
     }
 
@@ -323,7 +366,12 @@ public class Invoker(
     }
 
     private companion object {
-        const val DEFAULTS_HINT = " (Kotlin default arguments can fill in only trailing parameters that declare a default)"
+        const val DEFAULTS_HINT = " (a parameter can be left out only when it has a Kotlin default value, and only trailing ones unless arguments are named)"
+        const val NAMES_HINT = " (named arguments need the parameter names of a Kotlin class, or of a Java class compiled with " +
+            "javac -parameters; a parameter neither passed nor named needs a Kotlin default value)"
+
+        /** An argument as the target receives it: a named one's value. */
+        fun unwrap(argument: Any?): Any? = if (argument is NamedArgument) argument.value else argument
     }
 
     // --- properties ---------------------------------------------------------------------------
@@ -342,7 +390,7 @@ public class Invoker(
     private fun resolveGetter(type: Class<*>, name: String, isStatic: Boolean): Invocation {
         val capitalized = name.replaceFirstChar { it.uppercaseChar() }
         fun method(methodName: String, booleanOnly: Boolean = false): Method? = linked(type) { it.methods }.firstOrNull {
-            it.name == methodName && it.parameterCount == 0 && !it.isBridge && Modifier.isStatic(it.modifiers) == isStatic &&
+            it.name == methodName && it.parameterCount == 0 && !it.isSynthetic && Modifier.isStatic(it.modifiers) == isStatic &&
                 (!booleanOnly || it.returnType == Boolean::class.javaPrimitiveType || it.returnType == Boolean::class.javaObjectType)
         }
         val getter = method("get$capitalized") ?: method("is$capitalized", booleanOnly = true)

@@ -3,6 +3,7 @@
 package dev.extradite.internal.dispatch
 
 import dev.extradite.InternalExtraditeApi
+import dev.extradite.NamedArgument
 import dev.extradite.internal.wire.PackedList
 import dev.extradite.UnsupportedInteractionError
 import java.lang.reflect.Executable
@@ -24,17 +25,21 @@ import java.lang.reflect.Method
 @InternalExtraditeApi
 public object OverloadResolution {
     /**
-     * An executable with its parameters as a caller sees them (a suspend function's continuation
-     * dropped; for a Kotlin function called with defaults, only those the caller passes).
+     * An executable with its parameters as a caller sees them: a suspend function's continuation
+     * dropped; for a call that names arguments or leaves parameters to their Kotlin defaults,
+     * those the caller passes, in the order passed ([usesDefaults] when some are left out).
      */
     public class Candidate(
         public val executable: Executable,
         public val parameters: Array<Class<*>>,
         public val isSuspend: Boolean,
         public val isVarArgs: Boolean = executable.isVarArgs,
+        public val usesDefaults: Boolean = false,
     ) {
+        /** The executable's own parameters, as declared. */
+        private val declared: List<Class<*>> get() = executable.parameterTypes.toList().let { if (isSuspend) it.dropLast(1) else it }
 
-        public fun describe(): String = "${executable.name.substringAfterLast('.')}(${parameters.joinToString { it.typeName }})"
+        public fun describe(): String = "${executable.name.substringAfterLast('.')}(${declared.joinToString { it.typeName }})"
     }
 
     /** How the chosen candidate must be called: [varargsFrom] >= 0 packs the arguments from there into an array. */
@@ -129,8 +134,10 @@ public object OverloadResolution {
             val best = matching.filter { (_, mine) ->
                 matching.all { (_, other) -> mine.indices.all { atLeastAsSpecific(mine[it], other[it], types[it]) } }
             }
+            // As in Kotlin, among equally specific candidates one that needs no default values wins.
+            val preferred = if (best.any { !it.first.usesDefaults }) best.filter { !it.first.usesDefaults } else best
             // Identical declared signatures (an override seen through several supertypes) are one method.
-            val distinct = best.distinctBy { (candidate, _) -> candidate.parameters.toList() }
+            val distinct = preferred.distinctBy { (candidate, _) -> candidate.executable.parameterTypes.toList() }
             if (distinct.size == 1) {
                 val (chosen, parameters) = distinct.single()
                 return Choice(chosen, if (phase == 2) chosen.parameters.size - 1 else -1, parameters)
@@ -144,16 +151,30 @@ public object OverloadResolution {
         return null
     }
 
-    /** The error for a call to [what] that none of [candidates] accepts; [hint] says what else was tried. */
-    public fun noneApplies(candidates: List<Candidate>, arguments: Array<Any?>, what: String, hint: String = ""): UnsupportedInteractionError =
+    /**
+     * The error for a call to [what] that none of [candidates] accepts, each shown by [describe];
+     * [hint] says what else was tried.
+     */
+    public fun noneApplies(
+        candidates: List<Candidate>,
+        arguments: Array<Any?>,
+        what: String,
+        hint: String = "",
+        describe: (Candidate) -> String = Candidate::describe,
+    ): UnsupportedInteractionError =
         UnsupportedInteractionError(
             if (candidates.isEmpty()) {
                 "$what does not exist or is not public"
             } else {
-                "no overload of $what accepts (${describeArguments(arguments.map(::argumentType))}); the candidates are " +
-                    candidates.joinToString { it.describe() } + hint
+                "no overload of $what accepts (${describeArguments(arguments)}); the candidates are " +
+                    candidates.joinToString(transform = describe) + hint
             },
         )
 
     private fun describeArguments(types: List<Class<*>?>): String = types.joinToString { it?.typeName ?: "null" }
+
+    /** The arguments of a call as its error messages show them: `int, separator = java.lang.String`. */
+    private fun describeArguments(arguments: Array<Any?>): String = arguments.joinToString { argument ->
+        if (argument is NamedArgument) "${argument.name} = ${argumentType(argument.value)?.typeName ?: "null"}" else argumentType(argument)?.typeName ?: "null"
+    }
 }

@@ -351,6 +351,7 @@ public class Session(
             is WireValue.SetOf -> value.items
             is WireValue.ObjectArray -> value.items
             is WireValue.RecordOf -> value.components
+            is WireValue.Named -> listOf(value.value)
             is WireValue.MapOf -> value.keys + value.values
             else -> return
         }

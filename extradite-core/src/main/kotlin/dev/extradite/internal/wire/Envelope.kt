@@ -9,7 +9,7 @@ import kotlinx.serialization.Serializable
 
 /** Version of the envelope format; a child speaking another version is refused at the handshake. */
 @InternalExtraditeApi
-public const val PROTOCOL_VERSION: Int = 3
+public const val PROTOCOL_VERSION: Int = 4
 
 /**
  * Every message either side sends, one per frame. Serial names are frozen: they are the wire.

@@ -4,6 +4,7 @@ package dev.extradite.internal.wire
 
 import dev.extradite.ExtraditeProtocolError
 import dev.extradite.InternalExtraditeApi
+import dev.extradite.NamedArgument
 import dev.extradite.TransportPolicy
 import dev.extradite.UnsupportedInteractionError
 import kotlinx.serialization.KSerializer
@@ -70,7 +71,14 @@ public class ValueEncoder(private val context: CodecContext) {
 
     public fun encode(value: Any?): WireValue = encode(value, 0)
 
-    public fun encodeAll(values: Array<out Any?>): List<WireValue> = values.map { encode(it, 0) }
+    /** A call's arguments: those passed by name ([NamedArgument]) travel with their names. */
+    public fun encodeAll(values: Array<out Any?>): List<WireValue> = values.map(::encodeArgument)
+
+    /** As [encodeAll], for the argument list of one call of a batch. */
+    public fun encodeAll(values: List<Any?>): List<WireValue> = values.map(::encodeArgument)
+
+    private fun encodeArgument(value: Any?): WireValue =
+        if (value is NamedArgument) WireValue.Named(value.name, encode(value.value, 0)) else encode(value, 0)
 
     private fun encode(value: Any?, depth: Int): WireValue {
         if (depth > MAX_DEPTH) {
@@ -87,6 +95,9 @@ public class ValueEncoder(private val context: CodecContext) {
             is Double -> WireValue.F64(value)
             is Char -> WireValue.Chr(value)
             is String -> WireValue.Str(value)
+            is NamedArgument -> throw UnsupportedInteractionError(
+                "named(\"${value.name}\", ...) was found inside another value; pass it as an argument of the call itself",
+            )
             else -> context.referenceOf(value) ?: encodeObject(value, depth)
         }
     }
@@ -234,9 +245,16 @@ public class ValueDecoder(private val context: CodecContext, private val attachm
             EnvelopeCodec.json.decodeFromJsonElement(serializers.get(type), value.json)
         }
         is WireValue.Ref -> context.import(value)
+        is WireValue.Named -> throw ExtraditeProtocolError("an argument named ${value.name} was nested inside another value")
     }
 
-    public fun decodeAll(values: List<WireValue>): Array<Any?> = Array(values.size) { decode(values[it]) }
+    /** A call's arguments; those sent by name become [NamedArgument]s. */
+    public fun decodeAll(values: List<WireValue>): Array<Any?> = Array(values.size) { i ->
+        when (val value = values[i]) {
+            is WireValue.Named -> NamedArgument(value.name, decode(value.value))
+            else -> decode(value)
+        }
+    }
 
     private fun decodeArray(value: WireValue.PrimitiveArray): Any {
         val bytes = attachments.getOrNull(value.attachment)

@@ -53,6 +53,12 @@ public sealed class WireValue {
     @Serializable @SerialName("ser") public data class SerializableOf(val type: String, val json: JsonElement) : WireValue()
 
     /**
+     * An argument passed by parameter name (`named(...)`): only a call's own argument, never
+     * nested in another value. Sent as JSON (the compact form has no tag for it).
+     */
+    @Serializable @SerialName("named") public data class Named(val name: String, val value: WireValue) : WireValue()
+
+    /**
      * A handle: object [id] in the table of [owner]. [type] is the object's binary class name,
      * for messages only; the receiver never loads it. For host objects, [interfaces] lists the
      * interfaces the object implements (the child's proxy implements those it can load) and

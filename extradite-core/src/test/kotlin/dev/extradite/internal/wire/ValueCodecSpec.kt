@@ -4,7 +4,9 @@ package dev.extradite.internal.wire
 
 import dev.extradite.ExtraditeProtocolError
 import dev.extradite.InternalExtraditeApi
+import dev.extradite.NamedArgument
 import dev.extradite.UnsupportedInteractionError
+import dev.extradite.named
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
@@ -31,6 +33,22 @@ class ValueCodecSpec : FunSpec({
         val frame = EnvelopeCodec.encode(Message(Envelope.Response(1, wire), encoder.attachments))
         val decoded = EnvelopeCodec.decode(Frame.parseBody(frame.toBytes().copyOfRange(4, frame.toBytes().size)))
         return ValueDecoder(context, decoded.attachments).decode((decoded.envelope as Envelope.Response).value)
+    }
+
+    test("named arguments cross with their names as a call's own arguments, and nowhere else") {
+        val encoder = ValueEncoder(context)
+        val arguments = encoder.encodeAll(arrayOf("Ann", named("times", 2), named("tags", listOf("a"))))
+        val frame = EnvelopeCodec.encode(Message(Envelope.Request(1, 0, Operation.Invoke(Receiver.Handle(1), "greet", arguments)), encoder.attachments))
+        val request = EnvelopeCodec.decode(Frame.parseBody(frame.toBytes().copyOfRange(4, frame.toBytes().size))).envelope as Envelope.Request
+        val decoded = ValueDecoder(context, emptyList()).decodeAll((request.op as Operation.Invoke).args)
+        decoded[0] shouldBe "Ann"
+        (decoded[1] as NamedArgument).let { it.name to it.value } shouldBe ("times" to 2)
+        (decoded[2] as NamedArgument).let { it.name to it.value } shouldBe ("tags" to listOf("a"))
+        // Nested in a value it is refused on either side: by the sender, and from a hostile peer.
+        shouldThrow<UnsupportedInteractionError> { ValueEncoder(context).encode(listOf(named("x", 1))) }
+        shouldThrow<ExtraditeProtocolError> {
+            ValueDecoder(context, emptyList()).decode(WireValue.ListOf(listOf(WireValue.Named("x", WireValue.I32(1)))))
+        }
     }
 
     test("scalars keep their exact types") {
