@@ -1,7 +1,9 @@
 package dev.extradite.tests
 
+import dev.extradite.ExtraditeRemoteError
 import dev.extradite.RemoteObject
 import io.kotest.assertions.nondeterministic.eventually
+import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.ints.shouldBeLessThan
 import io.kotest.matchers.shouldBe
@@ -47,6 +49,20 @@ class HandleLifecycleSpec : FunSpec({
             callbacks.stats().childExports shouldBe before.childExports
         }
         callbacks.stats().hostImports shouldBe before.hostImports
+    }
+
+    test("host objects in the calls of a batch after one that failed are released all the same") {
+        val before = callbacks.stats()
+        // Each batch's first call throws (a null operator), so the five calls after it never run.
+        repeat(10) {
+            shouldThrow<ExtraditeRemoteError> {
+                target.batchBlocking("applyTwice", listOf(listOf(null, 1)) + List(5) { listOf(IntUnaryOperator { x -> x }, 1) })
+            }
+        }
+        eventually(10.seconds) {
+            callbacks.callBlocking("gc")
+            callbacks.stats().hostExports shouldBe before.hostExports
+        }
     }
 
     test("close() releases at once, and the same object returned later gets a fresh proxy") {

@@ -45,29 +45,35 @@ public abstract class Peer(public val side: Side, public val policies: PolicyRul
 
         // Each member is called directly; one that is a suspend function hands the rest of the
         // request back to run as a coroutine (Invoker.Suspends: nothing was called yet).
+        // Arguments are decoded before anything that can fail (a released receiver, a class
+        // that does not load, an earlier call of a batch): the peer's handles in them are then
+        // imported, and released when unused, rather than held by the peer for good.
         fun later(rest: suspend () -> WireValue) = Suspending { reply(rest()) }
         val result: WireValue = when (op) {
             is Operation.LoadClass -> WireValue.Str(loadTargetClass(op.type).name)
             // A constructed object is always a handle, even when its class is a value type.
-            is Operation.New -> export(invoker.construct(loadTargetClass(op.type), decoder.decodeAll(op.args)))
-            is Operation.Invoke -> {
-                val (receiver, type) = resolve(op.receiver)
+            is Operation.New -> {
                 val arguments = decoder.decodeAll(op.args)
+                export(invoker.construct(loadTargetClass(op.type), arguments))
+            }
+            is Operation.Invoke -> {
+                val arguments = decoder.decodeAll(op.args)
+                val (receiver, type) = resolve(op.receiver)
                 val result = invoker.callDirect(receiver, type, op.method, arguments)
                 if (result === Invoker.Suspends) return later { encoder.encode(invoker.call(receiver, type, op.method, arguments)) }
                 encoder.encode(result)
             }
             is Operation.Batch -> {
+                val arguments = op.calls.map(decoder::decodeAll)
                 val (receiver, type) = resolve(op.receiver)
                 val results = ArrayList<Any?>(op.calls.size)
                 val calls = invoker.Calls(receiver, type, op.method)
                 for (i in op.calls.indices) {
-                    val arguments = decoder.decodeAll(op.calls[i])
-                    val result = calls.callDirect(arguments)
+                    val result = calls.callDirect(arguments[i])
                     if (result === Invoker.Suspends) {
                         return later {
-                            results += calls.call(arguments)
-                            for (j in i + 1 until op.calls.size) results += calls.call(decoder.decodeAll(op.calls[j]))
+                            results += calls.call(arguments[i])
+                            for (j in i + 1 until op.calls.size) results += calls.call(arguments[j])
                             encoder.encode(results)
                         }
                     }
@@ -82,8 +88,8 @@ public abstract class Peer(public val side: Side, public val policies: PolicyRul
                 encoder.encode(result)
             }
             is Operation.Set -> {
-                val (receiver, type) = resolve(op.receiver)
                 val value = decoder.decode(op.value)
+                val (receiver, type) = resolve(op.receiver)
                 if (invoker.setDirect(receiver, type, op.name, value) === Invoker.Suspends) {
                     return later {
                         invoker.set(receiver, type, op.name, value)
