@@ -19,13 +19,14 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.shouldNotBe
 import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.asCoroutineDispatcher
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.Job
 import java.util.concurrent.CompletableFuture
-import java.util.concurrent.Executor
 import java.util.concurrent.LinkedBlockingQueue
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.TimeoutException
 import java.util.concurrent.atomic.AtomicInteger
+import kotlin.coroutines.CoroutineContext
 
 /** A host-side [Session] driven frame by frame from a raw peer transport on a real Unix socket. */
 class SessionSpec : FunSpec({
@@ -33,11 +34,17 @@ class SessionSpec : FunSpec({
         val (accepted, connecting) = connectedChannels()
         val peer = SocketChannelTransport(connecting, 8 shl 20, 0)
         // The requests' coroutines wait here until the test runs them, so a cancel can come first.
+        // Anything else the session hands its dispatcher (a fresh reader, when the watchdog finds
+        // the reader slow; it has no Job) runs at once on a thread of its own.
         val held = LinkedBlockingQueue<Runnable>()
+        val gate = object : CoroutineDispatcher() {
+            override fun dispatch(context: CoroutineContext, block: Runnable) {
+                if (context[Job] != null) held.add(block) else Thread(block, "session-spec-reader").apply { isDaemon = true }.start()
+            }
+        }
         val handled = AtomicInteger()
         val session = Session(
-            Side.HOST, SocketChannelTransport(accepted, 8 shl 20, 0), 8 shl 20, Dispatchers.IO,
-            Executor(held::add).asCoroutineDispatcher(), "session-spec",
+            Side.HOST, SocketChannelTransport(accepted, 8 shl 20, 0), 8 shl 20, Dispatchers.IO, gate, "session-spec",
         ) { ExtraditeProtocolError("the test's session ended: $it") }
         session.start(object : RequestHandler {
             override fun handle(request: Envelope.Request, attachments: List<ByteArray>): Outcome {
