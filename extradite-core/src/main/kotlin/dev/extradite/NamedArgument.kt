@@ -7,8 +7,9 @@ package dev.extradite
  * Named arguments follow the positional ones, each name at most once. The child matches them to
  * the parameter names of the target's methods and constructors: a Kotlin target's from its
  * metadata; a Java target's only when it was compiled with `javac -parameters`. Parameters that
- * are neither passed nor named take their Kotlin default values; one without a default fails the
- * call with an [UnsupportedInteractionError] that names it.
+ * are neither passed nor named take their Kotlin default values (a `vararg`, an empty array). A
+ * call that no function accepts so (an unknown name, a parameter left out without a default)
+ * fails with an [UnsupportedInteractionError] that lists the candidates with their parameter names.
  *
  * ```kotlin
  * greeter.call("greet", "Ann", named("separator", " / "), named("times", 2))

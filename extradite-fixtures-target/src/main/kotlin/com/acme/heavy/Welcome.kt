@@ -43,6 +43,20 @@ class Welcome(private val greeting: String = "Hello", private val punctuation: C
     /** An override, whose defaults are its superclass's. */
     fun derived(): Base = Derived()
 
+    /** With `few(1)`, Kotlin calls the overload that leaves the fewest parameters to defaults. */
+    fun few(a: Int, b: Int = 1): String = "two $a $b"
+
+    fun few(a: Int, b: Int = 1, c: Int = 2): String = "three $a $b $c"
+
+    /** A vararg without a default, before a parameter with one: left out, it is empty. */
+    fun middle(a: Int, vararg xs: String, z: Int = 5): String = "$a ${xs.toList()} $z"
+
+    /** Its `hidden` has no default, whatever its superclass's private function of that signature has. */
+    fun privateSub(): PrivateBase = PrivateSub()
+
+    /** An override of a generic interface's function, whose default the override inherits. */
+    fun store(): Store<String> = StringStore()
+
     /** A JDK object, by handle: its class files carry no parameter names. */
     fun builder(): StringBuilder = StringBuilder("built")
 
@@ -102,4 +116,22 @@ open class Base {
 
 class Derived : Base() {
     override fun describe(x: Int, unit: String): String = "derived $x$unit"
+}
+
+open class PrivateBase {
+    private fun hidden(a: Int, b: Int = 1): String = "base $a $b"
+
+    fun callHidden(): String = hidden(0)
+}
+
+class PrivateSub : PrivateBase() {
+    fun hidden(a: Int, b: Int): String = "sub $a $b"
+}
+
+interface Store<T> {
+    fun put(x: T, y: Int = 1): String
+}
+
+class StringStore : Store<String> {
+    override fun put(x: String, y: Int): String = "$x $y"
 }

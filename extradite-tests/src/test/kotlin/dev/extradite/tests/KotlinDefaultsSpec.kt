@@ -3,6 +3,7 @@ package dev.extradite.tests
 import dev.extradite.RemoteObject
 import dev.extradite.UnsupportedInteractionError
 import dev.extradite.bind
+import dev.extradite.named
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
@@ -58,14 +59,27 @@ class KotlinDefaultsSpec : FunSpec({
         welcome.callBlocking("size", 1L) shouldBe "long 1"
     }
 
-    test("a vararg parameter left out takes its default, not an empty array") {
+    test("the overload that leaves the fewest parameters to defaults wins, as in Kotlin") {
+        welcome.callBlocking("few", 1) shouldBe "two 1 1"
+        welcome.callBlocking("few", 1, 2, 3) shouldBe "three 1 2 3"
+    }
+
+    test("a vararg left out takes its default, or is empty when it has none") {
         welcome.callBlocking("tags") shouldBe listOf("default")
         welcome.callBlocking("tags", "a", "b") shouldBe listOf("a", "b")
+        welcome.callBlocking("middle", 1) shouldBe "1 [] 5"
+        welcome.callBlocking("middle", 1, named("z", 2)) shouldBe "1 [] 2"
     }
 
     test("an override takes its superclass's defaults, and a class its interface's") {
         val derived = welcome.callBlocking("derived") as RemoteObject
         derived.callBlocking("describe", 5) shouldBe "derived 5cm"
+        // A generic interface's function: the override's parameters are its erased ones' subtypes.
+        (welcome.callBlocking("store") as RemoteObject).callBlocking("put", "x") shouldBe "x 1"
+        // A superclass's private function of the same signature is no declaration of the subclass's.
+        val privateSub = welcome.callBlocking("privateSub") as RemoteObject
+        shouldThrow<UnsupportedInteractionError> { privateSub.callBlocking("hidden", 5) }
+        privateSub.callBlocking("hidden", 5, 2) shouldBe "sub 5 2"
         welcome.callBlocking("title") shouldBe "Dr. Who"
         welcome.callBlocking("title", "Mr. ") shouldBe "Mr. Who"
     }

@@ -40,20 +40,27 @@ public object Arrangements {
         public val member: Executable,
         public val target: Executable,
         private val slots: IntArray,
+        /** The parameters left to their default values. */
+        defaulted: BooleanArray,
         public val candidate: OverloadResolution.Candidate,
     ) {
         private val count = member.parameterCount - if (candidate.isSuspend) 1 else 0
         private val viaDefaults = target !== member
 
-        /** The parameters in declared order before the given arguments are placed: zeros of their types, which `$default` replaces. */
-        private val template: Array<Any?> = Array(count) { zeroOf(member.parameterTypes[it]) }
+        /**
+         * The parameters in declared order before the given arguments are placed: zeros of their
+         * types, which `$default` replaces, and an empty array for a vararg left out.
+         */
+        private val template: Array<Any?> = Array(count) { i ->
+            val type = member.parameterTypes[i]
+            if (type.isArray && !defaulted[i] && slots.none { it == i }) java.lang.reflect.Array.newInstance(type.componentType, 0) else zeroOf(type)
+        }
 
         /** With defaults: the masks (a bit per parameter, 32 a mask) with the left-out parameters' bits set, then the marker. */
         private val masks: Array<Any?> = if (!viaDefaults) emptyArray() else {
-            val given = BooleanArray(count).also { for (slot in slots) it[slot] = true }
             val words = (count + 31) / 32
             Array(words + 1) { word ->
-                if (word == words) null else (word * 32 until minOf(count, word * 32 + 32)).filter { !given[it] }.fold(0) { bits, i -> bits or (1 shl (i % 32)) }
+                if (word == words) null else (word * 32 until minOf(count, word * 32 + 32)).filter { defaulted[it] }.fold(0) { bits, i -> bits or (1 shl (i % 32)) }
             }
         }
 
@@ -76,8 +83,14 @@ public object Arrangements {
         }
     }
 
-    /** How an executable's parameters are declared: their names, and which have a default value. */
-    private class Declared(val names: List<String>, val defaults: BooleanArray)
+    /**
+     * How an executable's parameters are declared: their names, which have a default value, and
+     * which is a `vararg` (left out, it is an empty array, as in Kotlin).
+     */
+    private class Declared(val names: List<String>, val defaults: BooleanArray, val varargs: BooleanArray = BooleanArray(names.size))
+
+    /** Where an executable's declaration is: [declared], and the [owner] whose [method] (itself, or the supertype function it overrides) has the `$default`. */
+    private class Declaration(val declared: Declared, val owner: Class<*>, val method: Executable)
 
     /** Per class, the Kotlin functions and constructors by JVM signature (name and descriptor). */
     private val kotlinDeclarations = object : ClassValue<Map<String, Declared>>() {
@@ -99,7 +112,13 @@ public object Arrangements {
                 else -> emptyList()
             }
             return declarations.mapNotNull { (signature, parameters) ->
-                signature?.let { it.toString() to Declared(parameters.map { p -> p.name }, parameters.map { p -> p.declaresDefaultValue }.toBooleanArray()) }
+                signature?.let {
+                    it.toString() to Declared(
+                        parameters.map { p -> p.name },
+                        parameters.map { p -> p.declaresDefaultValue }.toBooleanArray(),
+                        parameters.map { p -> p.varargElementType != null }.toBooleanArray(),
+                    )
+                }
             }.toMap()
         }
     }
@@ -118,7 +137,8 @@ public object Arrangements {
         val candidate = OverloadResolution.candidate(executable)
         val count = candidate.parameters.size
         if (positional > count || (names.isEmpty() && positional == count)) return null
-        val (declared, owner) = declaration(executable, count) ?: return null
+        val declaration = declaration(executable, count) ?: return null
+        val declared = declaration.declared
         val slots = IntArray(positional + names.size) { it }
         for ((j, name) in names.withIndex()) {
             val slot = declared.names.indexOf(name)
@@ -127,11 +147,15 @@ public object Arrangements {
             slots[positional + j] = slot
         }
         val given = BooleanArray(count).also { for (slot in slots) it[slot] = true }
-        if ((0 until count).any { !given[it] && !declared.defaults[it] }) return null
-        val usesDefaults = !given.all { it }
-        val target = if (!usesDefaults) executable else viaDefaults(executable, candidate, owner) ?: return null
+        // Left out, a parameter takes its default; a vararg without one is an empty array.
+        val defaulted = BooleanArray(count) { !given[it] && declared.defaults[it] }
+        if ((0 until count).any { !given[it] && !defaulted[it] && !declared.varargs[it] }) return null
+        val defaults = defaulted.count { it }
+        // Only a trailing vararg left out, nothing named: a plain variable-arity call, resolved as javac would.
+        if (defaults == 0 && names.isEmpty() && executable.isVarArgs) return null
+        val target = if (defaults == 0) executable else viaDefaults(declaration, count) ?: return null
         val types = Array(slots.size) { candidate.parameters[slots[it]] }
-        return Arrangement(executable, target, slots, OverloadResolution.Candidate(executable, types, candidate.isSuspend, isVarArgs = false, usesDefaults = usesDefaults))
+        return Arrangement(executable, target, slots, defaulted, OverloadResolution.Candidate(executable, types, candidate.isSuspend, isVarArgs = false, defaultsUsed = defaults))
     }
 
     /** The JVM signature of [executable], as Kotlin metadata keys it: name and descriptor. */
@@ -142,29 +166,36 @@ public object Arrangements {
     }
 
     /**
-     * [executable]'s parameter names and defaults, with the type whose `$default` computes them:
-     * its own class; for an override (which cannot declare defaults) or a forwarder to an
-     * interface's method body, the supertype whose function declares them (its `$default` calls
-     * the method virtually). Kotlin's from metadata; a Java class's names when it was compiled
-     * with `-parameters`; null when the names are unknown.
+     * [executable]'s parameter names and defaults, with the function whose `$default` computes
+     * them: its own; for an override (which cannot declare defaults) or a forwarder to an
+     * interface's method body, the overridable supertype function it overrides, matched by name
+     * and parameters that accept its own (a generic supertype's are erased), whose `$default`
+     * calls it virtually. Kotlin's from metadata; a Java class's names when it was compiled with
+     * `-parameters`; null when the names are unknown.
      */
-    private fun declaration(executable: Executable, count: Int): Pair<Declared, Class<*>>? {
-        val signature = signatureOf(executable)
-        val own = kotlinDeclarations.get(executable.declaringClass)[signature]
+    private fun declaration(executable: Executable, count: Int): Declaration? {
+        val own = kotlinDeclarations.get(executable.declaringClass)[signatureOf(executable)]
         if (own != null && own.names.size != count) return null
         if (executable is Method && !Modifier.isStatic(executable.modifiers) && (own == null || own.defaults.none { it })) {
             for (type in supertypesOf(executable.declaringClass)) {
-                val inherited = kotlinDeclarations.get(type)[signature]
-                if (inherited != null && inherited.names.size == count && inherited.defaults.any { it }) {
-                    return Declared(own?.names ?: inherited.names, inherited.defaults) to type
+                val overridden = type.declaredMethods.firstOrNull { overrides(executable, it) } ?: continue
+                val inherited = kotlinDeclarations.get(type)[signatureOf(overridden)] ?: continue
+                if (inherited.names.size == count && inherited.defaults.any { it }) {
+                    return Declaration(Declared(own?.names ?: inherited.names, inherited.defaults, inherited.varargs), type, overridden)
                 }
             }
         }
-        if (own != null) return own to executable.declaringClass
+        if (own != null) return Declaration(own, executable.declaringClass, executable)
         val parameters = executable.parameters.take(count)
         if (!parameters.all { it.isNamePresent }) return null
-        return Declared(parameters.map { it.name }, BooleanArray(count)) to executable.declaringClass
+        return Declaration(Declared(parameters.map { it.name }, BooleanArray(count)), executable.declaringClass, executable)
     }
+
+    /** Whether [method] overrides [candidate], a supertype's method: same name, parameters that take its own, and [candidate] overridable. */
+    private fun overrides(method: Method, candidate: Method): Boolean =
+        candidate.name == method.name && candidate.parameterCount == method.parameterCount && !candidate.isSynthetic &&
+            !Modifier.isPrivate(candidate.modifiers) && !Modifier.isStatic(candidate.modifiers) &&
+            candidate.parameterTypes.indices.all { candidate.parameterTypes[it].isAssignableFrom(method.parameterTypes[it]) }
 
     /** The superclasses and interfaces of [type], nearest first. */
     private fun supertypesOf(type: Class<*>): List<Class<*>> {
@@ -180,25 +211,19 @@ public object Arrangements {
         return seen.toList()
     }
 
-    /** The compiler's `$default` method (declared by [owner]) or constructor for [executable], if it has one. */
-    private fun viaDefaults(executable: Executable, candidate: OverloadResolution.Candidate, owner: Class<*>): Executable? {
-        val count = candidate.parameters.size
+    /** The compiler's `$default` method (declared by the declaration's owner) or constructor, if it has one. */
+    private fun viaDefaults(declaration: Declaration, count: Int): Executable? {
+        val method = declaration.method
+        val parameters = method.parameterTypes.toList()
         val masks = List((count + 31) / 32) { Int::class.javaPrimitiveType!! }
-        return when (executable) {
+        return when (method) {
             is Method -> {
-                val types = buildList {
-                    if (!Modifier.isStatic(executable.modifiers)) add(owner)
-                    addAll(candidate.parameters)
-                    if (candidate.isSuspend) add(executable.parameterTypes.last())
-                    addAll(masks)
-                    add(Any::class.java)
-                }
-                runCatching { owner.getDeclaredMethod(executable.name + "\$default", *types.toTypedArray()) }
+                // A suspend function's continuation comes after its parameters, before the masks.
+                val types = listOfNotNull(declaration.owner.takeIf { !Modifier.isStatic(method.modifiers) }) + parameters + masks + Any::class.java
+                runCatching { declaration.owner.getDeclaredMethod(method.name + "\$default", *types.toTypedArray()) }
                     .getOrNull()?.takeIf { Modifier.isStatic(it.modifiers) }
             }
-            is Constructor<*> -> runCatching {
-                executable.declaringClass.getDeclaredConstructor(*(executable.parameterTypes.toList() + masks + markerType).toTypedArray())
-            }.getOrNull()
+            is Constructor<*> -> runCatching { method.declaringClass.getDeclaredConstructor(*(parameters + masks + markerType).toTypedArray()) }.getOrNull()
             else -> null
         }
     }
@@ -209,7 +234,7 @@ public object Arrangements {
      */
     public fun describe(executable: Executable): String {
         val candidate = OverloadResolution.candidate(executable)
-        val names = declaration(executable, candidate.parameters.size)?.first?.names ?: return candidate.describe()
+        val names = declaration(executable, candidate.parameters.size)?.declared?.names ?: return candidate.describe()
         return "${executable.name.substringAfterLast('.')}(${candidate.parameters.indices.joinToString { "${names[it]}: ${candidate.parameters[it].typeName}" }})"
     }
 

@@ -27,14 +27,15 @@ public object OverloadResolution {
     /**
      * An executable with its parameters as a caller sees them: a suspend function's continuation
      * dropped; for a call that names arguments or leaves parameters to their Kotlin defaults,
-     * those the caller passes, in the order passed ([usesDefaults] when some are left out).
+     * those the caller passes, in the order passed ([defaultsUsed]: how many are left to their
+     * Kotlin defaults).
      */
     public class Candidate(
         public val executable: Executable,
         public val parameters: Array<Class<*>>,
         public val isSuspend: Boolean,
         public val isVarArgs: Boolean = executable.isVarArgs,
-        public val usesDefaults: Boolean = false,
+        public val defaultsUsed: Int = 0,
     ) {
         /** The executable's own parameters, as declared. */
         private val declared: List<Class<*>> get() = executable.parameterTypes.toList().let { if (isSuspend) it.dropLast(1) else it }
@@ -134,8 +135,9 @@ public object OverloadResolution {
             val best = matching.filter { (_, mine) ->
                 matching.all { (_, other) -> mine.indices.all { atLeastAsSpecific(mine[it], other[it], types[it]) } }
             }
-            // As in Kotlin, among equally specific candidates one that needs no default values wins.
-            val preferred = if (best.any { !it.first.usesDefaults }) best.filter { !it.first.usesDefaults } else best
+            // As in Kotlin, among equally specific candidates the one that uses the fewest default values wins.
+            val fewest = best.minOfOrNull { it.first.defaultsUsed }
+            val preferred = best.filter { it.first.defaultsUsed == fewest }
             // Identical declared signatures (an override seen through several supertypes) are one method.
             val distinct = preferred.distinctBy { (candidate, _) -> candidate.executable.parameterTypes.toList() }
             if (distinct.size == 1) {

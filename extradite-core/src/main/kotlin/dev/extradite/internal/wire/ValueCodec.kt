@@ -5,6 +5,7 @@ package dev.extradite.internal.wire
 import dev.extradite.ExtraditeProtocolError
 import dev.extradite.InternalExtraditeApi
 import dev.extradite.NamedArgument
+import dev.extradite.isJavaIdentifier
 import dev.extradite.TransportPolicy
 import dev.extradite.UnsupportedInteractionError
 import kotlinx.serialization.KSerializer
@@ -37,6 +38,9 @@ public interface CodecContext {
 }
 
 private const val MAX_DEPTH = 256
+
+/** The longest argument name accepted from the peer (the JVM allows 65,535 bytes; no real parameter comes near). */
+private const val MAX_NAME_LENGTH = 1024
 
 /** How the codec treats a class, decided once per class. */
 private enum class ValueKind { ENUM, RECORD, SERIALIZABLE, OTHER }
@@ -251,7 +255,12 @@ public class ValueDecoder(private val context: CodecContext, private val attachm
     /** A call's arguments; those sent by name become [NamedArgument]s. */
     public fun decodeAll(values: List<WireValue>): Array<Any?> = Array(values.size) { i ->
         when (val value = values[i]) {
-            is WireValue.Named -> NamedArgument(value.name, decode(value.value))
+            is WireValue.Named -> {
+                if (value.name.length > MAX_NAME_LENGTH || !value.name.isJavaIdentifier()) {
+                    throw ExtraditeProtocolError("an argument is named '${value.name.take(MAX_NAME_LENGTH)}', which is not a parameter name")
+                }
+                NamedArgument(value.name, decode(value.value))
+            }
             else -> decode(value)
         }
     }

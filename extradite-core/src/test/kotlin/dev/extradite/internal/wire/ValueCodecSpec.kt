@@ -49,6 +49,10 @@ class ValueCodecSpec : FunSpec({
         shouldThrow<ExtraditeProtocolError> {
             ValueDecoder(context, emptyList()).decode(WireValue.ListOf(listOf(WireValue.Named("x", WireValue.I32(1)))))
         }
+        // A name that no parameter can have is refused on receipt too.
+        for (name in listOf("", "not a name", "x".repeat(2000))) {
+            shouldThrow<ExtraditeProtocolError> { ValueDecoder(context, emptyList()).decodeAll(listOf(WireValue.Named(name, WireValue.Null))) }
+        }
     }
 
     test("scalars keep their exact types") {
