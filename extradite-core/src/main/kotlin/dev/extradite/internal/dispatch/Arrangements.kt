@@ -133,6 +133,29 @@ public object Arrangements {
     public fun of(executables: List<Executable>, positional: Int, names: List<String>): List<Arrangement> =
         executables.mapNotNull { arrange(it, positional, names) }
 
+    /**
+     * Stand-ins, found without reading metadata, for the arrangements of [executables] that leave
+     * trailing parameters to their defaults: for each with more than [given] parameters and a
+     * `$default` method (its class's or a supertype's) or constructor, a candidate of its first
+     * [given] parameters, as if every other one had a default. When none of them beats a plain
+     * call, no arrangement can.
+     */
+    public fun rivals(executables: List<Executable>, given: Int): List<OverloadResolution.Candidate> = executables.mapNotNull { executable ->
+        val candidate = OverloadResolution.candidate(executable)
+        val count = candidate.parameters.size
+        val hasDefaults = count > given && when (executable) {
+            is Method -> (listOf(executable.declaringClass) + supertypesOf(executable.declaringClass)).any { type ->
+                type.declaredMethods.any { it.name == executable.name + "\$default" && Modifier.isStatic(it.modifiers) }
+            }
+            is Constructor<*> -> executable.declaringClass.declaredConstructors.any {
+                it.isSynthetic && it.parameterCount == count + (count + 31) / 32 + 1 && it.parameterTypes.last() == markerType
+            }
+            else -> false
+        }
+        if (!hasDefaults) return@mapNotNull null
+        OverloadResolution.Candidate(executable, Array(given) { candidate.parameters[it] }, candidate.isSuspend, isVarArgs = false, defaultsUsed = count - given)
+    }
+
     private fun arrange(executable: Executable, positional: Int, names: List<String>): Arrangement? {
         val candidate = OverloadResolution.candidate(executable)
         val count = candidate.parameters.size

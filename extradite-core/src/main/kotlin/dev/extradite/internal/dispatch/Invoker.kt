@@ -285,6 +285,13 @@ public class Invoker(
     ): Invocation {
         val candidates = executables.map(OverloadResolution::candidate)
         val names = namesOf(arguments)
+        if (names.isEmpty()) {
+            // Reading Kotlin metadata costs a young child tens of milliseconds (its reader's classes
+            // load and run interpreted): only when a function with defaults could beat the plain call.
+            OverloadResolution.chooseOrNull(candidates, arguments, what, adapter)?.let { plain ->
+                if (offeredMethods != null || !couldLoseToDefaults(plain, executables, arguments, what)) return invocationOf(plain, receiverType)
+            }
+        }
         val arranged = arrangements(arguments.size - names.size, names)
         val values = if (names.isEmpty()) arguments else Array(arguments.size) { unwrap(arguments[it]) }
         // All by position, plain calls and calls that leave parameters to their defaults compete
@@ -298,6 +305,21 @@ public class Invoker(
         val couldLeaveOut = offeredMethods == null && candidates.any { it.parameters.size > arguments.size } &&
             executables.any { it.declaringClass.isAnnotationPresent(Metadata::class.java) }
         throw OverloadResolution.noneApplies(candidates, arguments, what, if (couldLeaveOut) DEFAULTS_HINT else "")
+    }
+
+    /**
+     * Whether a function that leaves trailing parameters to Kotlin defaults might be chosen over
+     * [plain], as Kotlin would when it is more specific: judged from [Arrangements.rivals], which
+     * assume every left-out parameter has a default, without reading metadata.
+     */
+    private fun couldLoseToDefaults(plain: OverloadResolution.Choice, executables: List<Executable>, arguments: Array<Any?>, what: String): Boolean {
+        val rivals = Arrangements.rivals(executables, arguments.size)
+        if (rivals.isEmpty()) return false
+        return try {
+            OverloadResolution.chooseOrNull(listOf(plain.candidate) + rivals, arguments, what, adapter)?.candidate !== plain.candidate
+        } catch (_: UnsupportedInteractionError) {
+            true // ambiguous among the stand-ins: the full resolution decides
+        }
     }
 
     /** The names of the arguments passed by name, which follow the positional ones, each once. */
