@@ -48,6 +48,18 @@ class Welcome(private val greeting: String = "Hello", private val punctuation: C
 
     fun few(a: Int, b: Int = 1, c: Int = 2): String = "three $a $b $c"
 
+    /** Ambiguous among the plain overloads for ("x", "y"); Kotlin picks the defaulted one, more specific than both. */
+    fun amb(a: Any, b: String): String = "any-string"
+
+    fun amb(a: String, b: Any): String = "string-any"
+
+    fun amb(a: String, b: String, c: Int = 0): String = "string-string $c"
+
+    /** A suspend function's trailing vararg is no JVM variable-arity parameter; left out, it is empty. */
+    suspend fun tally(a: Any): String = "any $a"
+
+    suspend fun tally(a: String, vararg xs: Int): String = "string ${xs.size}"
+
     /** A vararg without a default, before a parameter with one: left out, it is empty. */
     fun middle(a: Int, vararg xs: String, z: Int = 5): String = "$a ${xs.toList()} $z"
 

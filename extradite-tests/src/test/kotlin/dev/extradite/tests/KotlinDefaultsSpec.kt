@@ -62,6 +62,11 @@ class KotlinDefaultsSpec : FunSpec({
     test("the overload that leaves the fewest parameters to defaults wins, as in Kotlin") {
         welcome.callBlocking("few", 1) shouldBe "two 1 1"
         welcome.callBlocking("few", 1, 2, 3) shouldBe "three 1 2 3"
+        // Plain overloads ambiguous among themselves lose to a defaulted one more specific than both.
+        welcome.callBlocking("amb", "x", "y") shouldBe "string-string 0"
+        // A suspend function's trailing vararg left out: more specific than tally(Any), as in Kotlin.
+        welcome.call("tally", "x") shouldBe "string 0"
+        welcome.call("tally", 1) shouldBe "any 1"
     }
 
     test("a vararg left out takes its default, or is empty when it has none") {

@@ -143,7 +143,9 @@ public object Arrangements {
     public fun rivals(executables: List<Executable>, given: Int): List<OverloadResolution.Candidate> = executables.mapNotNull { executable ->
         val candidate = OverloadResolution.candidate(executable)
         val count = candidate.parameters.size
-        val hasDefaults = count > given && when (executable) {
+        // A suspend function's trailing vararg (not a JVM variable-arity parameter: the continuation comes last) may be left out too.
+        val trailingVararg = candidate.isSuspend && count == given + 1 && candidate.parameters.last().isArray
+        val hasDefaults = trailingVararg || count > given && when (executable) {
             is Method -> (listOf(executable.declaringClass) + supertypesOf(executable.declaringClass)).any { type ->
                 type.declaredMethods.any { it.name == executable.name + "\$default" && Modifier.isStatic(it.modifiers) }
             }
@@ -176,9 +178,12 @@ public object Arrangements {
         val defaults = defaulted.count { it }
         // Only a trailing vararg left out, nothing named: a plain variable-arity call, resolved as javac would.
         if (defaults == 0 && names.isEmpty() && executable.isVarArgs) return null
+        // Every parameter left out counts against the arrangement, an empty vararg too: Kotlin
+        // prefers a candidate that fills fewer parameters itself.
+        val leftOut = given.count { !it }
         val target = if (defaults == 0) executable else viaDefaults(declaration, count) ?: return null
         val types = Array(slots.size) { candidate.parameters[slots[it]] }
-        return Arrangement(executable, target, slots, defaulted, OverloadResolution.Candidate(executable, types, candidate.isSuspend, isVarArgs = false, defaultsUsed = defaults))
+        return Arrangement(executable, target, slots, defaulted, OverloadResolution.Candidate(executable, types, candidate.isSuspend, isVarArgs = false, defaultsUsed = leftOut))
     }
 
     /** The JVM signature of [executable], as Kotlin metadata keys it: name and descriptor. */

@@ -288,9 +288,14 @@ public class Invoker(
         if (names.isEmpty()) {
             // Reading Kotlin metadata costs a young child tens of milliseconds (its reader's classes
             // load and run interpreted): only when a function with defaults could beat the plain call.
-            OverloadResolution.chooseOrNull(candidates, arguments, what, adapter)?.let { plain ->
-                if (offeredMethods != null || !couldLoseToDefaults(plain, executables, arguments, what)) return invocationOf(plain, receiverType)
+            // Plain overloads that are ambiguous among themselves may still lose to a more specific defaulted one.
+            val plain = try {
+                OverloadResolution.chooseOrNull(candidates, arguments, what, adapter)
+            } catch (ambiguous: UnsupportedInteractionError) {
+                if (offeredMethods != null) throw ambiguous
+                null
             }
+            if (plain != null && (offeredMethods != null || !couldLoseToDefaults(plain, executables, arguments, what))) return invocationOf(plain, receiverType)
         }
         val arranged = arrangements(arguments.size - names.size, names)
         val values = if (names.isEmpty()) arguments else Array(arguments.size) { unwrap(arguments[it]) }
