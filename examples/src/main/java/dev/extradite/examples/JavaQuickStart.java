@@ -49,6 +49,7 @@ public final class JavaQuickStart {
             view.setLabel("eight");
             int eight = view.increment(1);
             int ten = view.slowIncrement(2).get();                                // a suspend target, as a future
+            Object twelve = counter.callBlocking("increment", Extradite.named("delta", 2)); // by parameter name
 
             try {
                 counter.callBlocking("increment", "not a number");
@@ -57,8 +58,8 @@ public final class JavaQuickStart {
                 System.out.println("no overload: " + expected.getMessage().lines().findFirst().orElse(""));
             }
 
-            System.out.printf("five=%s eight=%d ten=%d label=%s created=%s%n", five, eight, ten, view.getLabel(), created);
-            check(five.equals(5) && sevenValue.equals(7) && eight == 8 && ten == 10 && "eight".equals(view.getLabel()), "unexpected results");
+            System.out.printf("five=%s eight=%d ten=%d twelve=%s label=%s created=%s%n", five, eight, ten, twelve, view.getLabel(), created);
+            check(five.equals(5) && sevenValue.equals(7) && eight == 8 && ten == 10 && twelve.equals(12) && "eight".equals(view.getLabel()), "unexpected results");
         } catch (ExtraditeException failure) {
             System.err.println("extradite failed: " + failure.getMessage());
             throw failure;

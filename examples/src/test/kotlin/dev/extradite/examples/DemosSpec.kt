@@ -18,13 +18,14 @@ class DemosSpec : FunSpec({
 
     test("the Java quick start runs and checks itself") {
         val output = runDemo("JavaQuickStart")
-        output shouldContain "five=5 eight=8 ten=10 label=eight"
+        output shouldContain "five=5 eight=8 ten=10 twelve=12 label=eight"
         output shouldContain "Java quick start OK"
     }
 
-    test("the manual's tour (sessions, callbacks, batch, errors) runs and checks itself") {
+    test("the manual's tour (sessions, callbacks, batch, errors, arguments) runs and checks itself") {
         val output = runDemo("Tour")
         output shouldContain "java.lang.IllegalStateException: disk full"
+        output shouldContain "arguments: named, and Kotlin defaults for those left out"
         output shouldContain "tour OK"
     }
 
