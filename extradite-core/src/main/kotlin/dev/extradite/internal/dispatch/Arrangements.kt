@@ -58,7 +58,7 @@ public object Arrangements {
 
         /** With defaults: the masks (a bit per parameter, 32 a mask) with the left-out parameters' bits set, then the marker. */
         private val masks: Array<Any?> = if (!viaDefaults) emptyArray() else {
-            val words = (count + 31) / 32
+            val words = maskWords(count)
             Array(words + 1) { word ->
                 if (word == words) null else (word * 32 until minOf(count, word * 32 + 32)).filter { defaulted[it] }.fold(0) { bits, i -> bits or (1 shl (i % 32)) }
             }
@@ -150,7 +150,7 @@ public object Arrangements {
                 type.declaredMethods.any { it.name == executable.name + "\$default" && Modifier.isStatic(it.modifiers) }
             }
             is Constructor<*> -> executable.declaringClass.declaredConstructors.any {
-                it.isSynthetic && it.parameterCount == count + (count + 31) / 32 + 1 && it.parameterTypes.last() == markerType
+                it.isSynthetic && it.parameterCount == count + maskWords(count) + 1 && it.parameterTypes.last() == markerType
             }
             else -> false
         }
@@ -225,25 +225,11 @@ public object Arrangements {
             !Modifier.isPrivate(candidate.modifiers) && !Modifier.isStatic(candidate.modifiers) &&
             candidate.parameterTypes.indices.all { candidate.parameterTypes[it].isAssignableFrom(method.parameterTypes[it]) }
 
-    /** The superclasses and interfaces of [type], nearest first. */
-    private fun supertypesOf(type: Class<*>): List<Class<*>> {
-        val seen = LinkedHashSet<Class<*>>()
-        val queue = ArrayDeque(listOfNotNull(type.superclass) + type.interfaces)
-        while (queue.isNotEmpty()) {
-            val next = queue.removeFirst()
-            if (seen.add(next)) {
-                next.superclass?.let(queue::add)
-                queue.addAll(next.interfaces)
-            }
-        }
-        return seen.toList()
-    }
-
     /** The compiler's `$default` method (declared by the declaration's owner) or constructor, if it has one. */
     private fun viaDefaults(declaration: Declaration, count: Int): Executable? {
         val method = declaration.method
         val parameters = method.parameterTypes.toList()
-        val masks = List((count + 31) / 32) { Int::class.javaPrimitiveType!! }
+        val masks = List(maskWords(count)) { Int::class.javaPrimitiveType!! }
         return when (method) {
             is Method -> {
                 // A suspend function's continuation comes after its parameters, before the masks.
@@ -266,6 +252,9 @@ public object Arrangements {
         return "${executable.name.substringAfterLast('.')}(${candidate.parameters.indices.joinToString { "${names[it]}: ${candidate.parameters[it].typeName}" }})"
     }
 
+    /** How many `int` masks a `$default` takes for [count] parameters: a bit each, 32 a mask. */
+    private fun maskWords(count: Int): Int = (count + 31) / 32
+
     private fun zeroOf(type: Class<*>): Any? = when (type) {
         Boolean::class.javaPrimitiveType -> false
         Byte::class.javaPrimitiveType -> 0.toByte()
@@ -277,4 +266,18 @@ public object Arrangements {
         Double::class.javaPrimitiveType -> 0.0
         else -> null
     }
+}
+
+/** The superclasses and interfaces of [type], nearest first, breadth first. */
+internal fun supertypesOf(type: Class<*>): List<Class<*>> {
+    val seen = LinkedHashSet<Class<*>>()
+    val queue = ArrayDeque(listOfNotNull(type.superclass) + type.interfaces)
+    while (queue.isNotEmpty()) {
+        val next = queue.removeFirst()
+        if (seen.add(next)) {
+            next.superclass?.let(queue::add)
+            queue.addAll(next.interfaces)
+        }
+    }
+    return seen.toList()
 }

@@ -375,18 +375,12 @@ public class Invoker(
     private fun <T : Executable> accessible(executable: T, receiverType: Class<*>?): T {
         if (executable.trySetAccessible()) return executable
         if (executable is Method && receiverType != null) {
-            val seen = HashSet<Class<*>>()
-            val queue = ArrayDeque<Class<*>>().apply { add(receiverType) }
-            while (queue.isNotEmpty()) {
-                val current = queue.removeFirst()
-                if (!seen.add(current)) continue
+            for (current in listOf(receiverType) + supertypesOf(receiverType)) {
                 if (Modifier.isPublic(current.modifiers) && current.module.isExported(current.packageName)) {
                     val found = runCatching { current.getMethod(executable.name, *executable.parameterTypes) }.getOrNull()
                     @Suppress("UNCHECKED_CAST")
                     if (found != null && found.trySetAccessible()) return found as T
                 }
-                current.superclass?.let(queue::add)
-                queue.addAll(current.interfaces)
             }
         }
         throw UnsupportedInteractionError("$executable is not accessible from outside its module")

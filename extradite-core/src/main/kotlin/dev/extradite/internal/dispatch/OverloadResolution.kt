@@ -146,7 +146,7 @@ public object OverloadResolution {
             }
             val pool = if (best.isEmpty()) matching else best
             throw UnsupportedInteractionError(
-                "the call $what(${describeArguments(types)}) is ambiguous: ${pool.joinToString { it.first.describe() }} all match. " +
+                "the call $what(${describeArguments(arguments)}) is ambiguous: ${pool.joinToString { it.first.describe() }} all match. " +
                     "Pass arguments whose types select one overload (for example a Long instead of an Int, or a non-null value).",
             )
         }
@@ -172,8 +172,6 @@ public object OverloadResolution {
                     candidates.joinToString(transform = describe) + hint
             },
         )
-
-    private fun describeArguments(types: List<Class<*>?>): String = types.joinToString { it?.typeName ?: "null" }
 
     /** The arguments of a call as its error messages show them: `int, separator = java.lang.String`. */
     private fun describeArguments(arguments: Array<Any?>): String = arguments.joinToString { argument ->
