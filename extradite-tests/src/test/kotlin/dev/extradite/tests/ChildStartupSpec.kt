@@ -4,6 +4,7 @@ import dev.extradite.ExtraditeChildExitedError
 import dev.extradite.ExtraditeRemoteError
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
+import io.kotest.engine.spec.tempdir
 import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.ints.shouldBeGreaterThan
 import io.kotest.matchers.nulls.shouldNotBeNull
@@ -16,6 +17,9 @@ import java.util.concurrent.TimeUnit
 
 /** How the child is started (JDK, flags, environment, directory) and how a failed start is reported. */
 class ChildStartupSpec : FunSpec({
+    // A working directory for the child; deleted after the spec.
+    val childDirectory = tempdir("extradite-wd").toPath()
+
     test("a bad JVM flag fails fast with the exit code, the stderr tail and the command line") {
         val error = shouldThrow<ExtraditeChildExitedError> {
             Fixtures.open("com.acme.heavy.Counter") { jvmArgs("-XX:+NoSuchFlagForExtradite") }
@@ -48,15 +52,14 @@ class ChildStartupSpec : FunSpec({
     }
 
     test("jvmArgs, env and workingDirectory reach the child") {
-        val directory = Files.createTempDirectory("extradite-wd")
         Fixtures.open("com.acme.heavy.Probe") {
             jvmArgs("-Xmx96m", "-Dextradite.test.flag=on")
             env("EXTRADITE_TEST_VAR", "hello")
-            workingDirectory(directory)
+            workingDirectory(childDirectory)
         }.use { probe ->
             probe.call("property", "extradite.test.flag") shouldBe "on"
             probe.call("env", "EXTRADITE_TEST_VAR") shouldBe "hello"
-            probe.call("cwd") shouldBe directory.toRealPath().toString()
+            probe.call("cwd") shouldBe childDirectory.toRealPath().toString()
             (probe.call("maxHeap") as Long) shouldBeLessThanOrEqual 96L * 1024 * 1024
             (probe.call("pid") as Long) shouldNotBe ProcessHandle.current().pid()
         }

@@ -1,6 +1,7 @@
 package dev.extradite.tests
 
 import io.kotest.core.spec.style.FunSpec
+import io.kotest.engine.spec.tempdir
 import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.shouldBe
 import java.nio.file.Files
@@ -9,11 +10,13 @@ import kotlin.io.path.listDirectoryEntries
 
 /** Children record a class-data archive once, use it afterwards, and shrug off a broken one. */
 class ClassDataSharingSpec : FunSpec({
+    // Each test's cache directory is made in here; the whole tree goes after the spec.
+    val caches = tempdir("extradite-cds").toPath()
     suspend fun <T> withCacheDirectory(directory: Path, block: suspend () -> T): T =
         Fixtures.withHostProperty("extradite.cds.dir", directory.toString()) { block() }
 
     test("the first child records an archive; a corrupt archive is ignored silently") {
-        val directory = Files.createTempDirectory("extradite-cds")
+        val directory = Files.createTempDirectory(caches, "cache")
         withCacheDirectory(directory) {
             Fixtures.open("com.acme.heavy.Counter").use { it.newInstance(1).call("increment", 1) shouldBe 2 }
             val archives = directory.listDirectoryEntries("child-*.jsa")
@@ -26,7 +29,7 @@ class ClassDataSharingSpec : FunSpec({
     }
 
     test("a child with an agent (here the JDK's debugger) starts without recording, from its options or its environment") {
-        val directory = Files.createTempDirectory("extradite-cds")
+        val directory = Files.createTempDirectory(caches, "cache")
         val debugger = "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:0"
         withCacheDirectory(directory) {
             Fixtures.open("com.acme.heavy.Counter") { jvmArgs(debugger) }.use { it.newInstance(1).call("increment", 1) shouldBe 2 }

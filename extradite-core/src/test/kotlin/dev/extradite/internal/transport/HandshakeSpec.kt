@@ -8,6 +8,7 @@ import dev.extradite.internal.wire.Envelope
 import dev.extradite.internal.wire.PROTOCOL_VERSION
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
+import io.kotest.engine.spec.tempdir
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import kotlinx.coroutines.async
@@ -18,10 +19,12 @@ import java.nio.file.Files
 
 /** The handshake over a real Unix domain socket: the right token is welcomed, anything else refused. */
 class HandshakeSpec : FunSpec({
+    // Each exchange gets its own directory in here; the whole tree goes after the spec.
+    val sockets = tempdir("handshake").toPath()
     val welcome = Envelope.Welcome(listOf("/lib/heavy.jar"), 1 shl 20)
 
     suspend fun exchange(presented: String, protocol: Int = PROTOCOL_VERSION): Pair<Result<Long>, Result<Envelope.Welcome>> {
-        val directory = Files.createTempDirectory("handshake")
+        val directory = Files.createTempDirectory(sockets, "exchange")
         val endpoint = Endpoint.Unix(directory.resolve("s").toString())
         val server = Endpoint.listen(endpoint)
         return try {
@@ -61,7 +64,7 @@ class HandshakeSpec : FunSpec({
     }
 
     test("a peer announcing a frame above the maximum is refused before anything is allocated") {
-        val directory = Files.createTempDirectory("oversize")
+        val directory = Files.createTempDirectory(sockets, "oversize")
         val endpoint = Endpoint.Unix(directory.resolve("s").toString())
         val server = Endpoint.listen(endpoint)
         try {
