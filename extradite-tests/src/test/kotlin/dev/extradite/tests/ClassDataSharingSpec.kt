@@ -6,6 +6,8 @@ import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.shouldBe
 import java.nio.file.Files
 import java.nio.file.Path
+import java.nio.file.Paths
+import java.nio.file.StandardOpenOption
 import kotlin.io.path.listDirectoryEntries
 
 /** Children record a class-data archive once, use it afterwards, and shrug off a broken one. */
@@ -35,6 +37,26 @@ class ClassDataSharingSpec : FunSpec({
             Fixtures.open("com.acme.heavy.Counter") { jvmArgs(debugger) }.use { it.newInstance(1).call("increment", 1) shouldBe 2 }
             Fixtures.open("com.acme.heavy.Counter") { env("JAVA_TOOL_OPTIONS", debugger) }.use { it.newInstance(2).call("increment", 1) shouldBe 3 }
             directory.listDirectoryEntries("*.jsa") shouldHaveSize 0
+        }
+    }
+
+    test("a JDK updated in place gets an archive of its own") {
+        // A JDK at a fixed path whose build changes (as a package update does): its launcher is
+        // a link to this JVM's (which finds its own libraries through its real path), its
+        // release file is its own. Only files are linked: a recursive delete of the temporary
+        // directory that followed a directory link would empty the real JDK.
+        val real = Paths.get(System.getProperty("java.home"))
+        val jdk = Files.createTempDirectory(caches, "jdk")
+        Files.createDirectory(jdk.resolve("bin"))
+        Files.createSymbolicLink(jdk.resolve("bin").resolve("java"), real.resolve("bin").resolve("java"))
+        Files.copy(real.resolve("release"), jdk.resolve("release"))
+        val directory = Files.createTempDirectory(caches, "cache")
+        withCacheDirectory(directory) {
+            Fixtures.open("com.acme.heavy.Counter") { javaHome(jdk) }.use { it.newInstance(1).call("increment", 1) shouldBe 2 }
+            directory.listDirectoryEntries("child-*.jsa") shouldHaveSize 1
+            Files.writeString(jdk.resolve("release"), "IMPLEMENTOR_VERSION=\"updated in place\"\n", StandardOpenOption.APPEND)
+            Fixtures.open("com.acme.heavy.Counter") { javaHome(jdk) }.use { it.newInstance(2).call("increment", 1) shouldBe 3 }
+            directory.listDirectoryEntries("child-*.jsa") shouldHaveSize 2
         }
     }
 })
