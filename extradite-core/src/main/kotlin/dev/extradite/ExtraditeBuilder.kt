@@ -6,6 +6,7 @@ import dev.extradite.internal.host.HostStartupWarmup
 import dev.extradite.internal.host.ProtectedTree
 import dev.extradite.internal.host.SessionConfig
 import dev.extradite.internal.host.SessionRegistry
+import dev.extradite.internal.session.PolicyRules
 import java.nio.file.Files
 import java.nio.file.Path
 import java.nio.file.Paths
@@ -78,8 +79,9 @@ public class ExtraditeBuilder internal constructor(target: String?) {
 
     /** Values that are instances of [type] use [policy]; the most specific matching rule wins. */
     public fun typeRule(type: Class<*>, policy: TransportPolicy): ExtraditeBuilder = apply {
-        require(!type.isPrimitive) { "typeRule(${type.name}): primitive types always travel as values" }
-        require(type != String::class.java) { "typeRule(java.lang.String): strings always travel as values" }
+        require(!type.isPrimitive && type !in PolicyRules.SCALAR_TYPES) {
+            "typeRule(${type.name}): its values are scalars, which always travel as values; a rule can only change how other values travel"
+        }
         val existing = typeRules[type]
         require(existing == null || existing == policy) { "typeRule(${type.name}, $policy) contradicts the earlier typeRule(${type.name}, $existing)" }
         typeRules[type] = policy

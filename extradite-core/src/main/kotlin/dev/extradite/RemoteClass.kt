@@ -96,7 +96,8 @@ public class RemoteClass internal constructor(
 
     /**
      * The transport policy that applies to [value] when passed as an argument, and where it
-     * came from: [callPolicy] when given, else the most specific `typeRule`, else the session
+     * came from: a scalar (null, a primitive's box, `String`) always travels as a value;
+     * otherwise [callPolicy] when given, else the most specific `typeRule`, else the session
      * default.
      */
     @JvmOverloads

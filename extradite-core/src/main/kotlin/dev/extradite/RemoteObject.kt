@@ -79,13 +79,13 @@ public class RemoteObject internal constructor(
     /** Reads a field or property: `getName()`, `isName()`, a public field `name`, or a method `name()`. */
     public suspend fun get(name: String): Any? {
         checkUsable()
-        return pinned(null) { hostSession.call(callPolicy) { Operation.Get(receiver, name) } }
+        return pinned(null) { hostSession.call(callPolicy) { Operation.Get(receiver, name, callPolicy) } }
     }
 
     /** Blocking form of [get]. */
     public fun getBlocking(name: String): Any? {
         checkUsable()
-        return pinned(null) { hostSession.callBlocking(callPolicy) { Operation.Get(receiver, name) } }
+        return pinned(null) { hostSession.callBlocking(callPolicy) { Operation.Get(receiver, name, callPolicy) } }
     }
 
     /** Writes a property through `setName(value)`, or a public non-final field. */
@@ -107,16 +107,20 @@ public class RemoteObject internal constructor(
      */
     public suspend fun batch(method: String, calls: List<List<Any?>>): List<Any?> {
         checkUsable()
-        return hostSession.call(callPolicy) { encoder -> Operation.Batch(receiver, method, calls.map(encoder::encodeAll)) } as List<Any?>
+        return hostSession.call(callPolicy) { encoder -> Operation.Batch(receiver, method, calls.map(encoder::encodeAll), callPolicy) } as List<Any?>
     }
 
     /** Blocking form of [batch]. */
     public fun batchBlocking(method: String, calls: List<List<Any?>>): List<Any?> {
         checkUsable()
-        return hostSession.callBlocking(callPolicy) { encoder -> Operation.Batch(receiver, method, calls.map(encoder::encodeAll)) } as List<Any?>
+        return hostSession.callBlocking(callPolicy) { encoder -> Operation.Batch(receiver, method, calls.map(encoder::encodeAll), callPolicy) } as List<Any?>
     }
 
-    /** A view of this object whose calls use [policy] for their arguments; it shares this object's lifetime. */
+    /**
+     * A view of this object whose calls, batches and property reads send their arguments and
+     * return their results under [policy] (a per-call override: it beats type rules and the
+     * session's default); it shares this object's lifetime.
+     */
     public fun withPolicy(policy: TransportPolicy): RemoteObject = RemoteObject(hostSession, imported, policy, canonical ?: this)
 
     /**

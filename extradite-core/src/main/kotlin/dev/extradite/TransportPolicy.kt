@@ -13,6 +13,12 @@ public enum class TransportPolicy { VALUE, REFERENCE }
 
 /** Where an effective [TransportPolicy] came from, in order of precedence. */
 public enum class PolicySource {
+    /**
+     * Nothing can change it: null, the primitive types' boxes (`Integer`, `Boolean`, ...),
+     * `Character`, `String` and `Unit` always travel as values.
+     */
+    ALWAYS_VALUE,
+
     /** A per-call override (`RemoteObject.withPolicy`). */
     CALL_OVERRIDE,
 

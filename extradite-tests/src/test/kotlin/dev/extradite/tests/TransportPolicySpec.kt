@@ -7,6 +7,7 @@ import dev.extradite.TransportPolicy
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.types.shouldBeInstanceOf
 import io.kotest.matchers.types.shouldBeSameInstanceAs
 
@@ -27,6 +28,20 @@ class TransportPolicySpec : FunSpec({
         byReference.call("typeOf", list) shouldBe "proxy"
         byReference.call("sizeOf", list) shouldBe 3
         byReference.call("echo", list) shouldBeSameInstanceAs list
+    }
+
+    test("a per-call override applies to batches and property reads too") {
+        val target = valueSession.newInstance()
+        val byReference = target.withPolicy(TransportPolicy.REFERENCE)
+        target.batch("newList", listOf(listOf(2))) shouldBe listOf(listOf(0, 1))
+        val lists = byReference.batch("newList", listOf(listOf(2), listOf(3)))
+        lists.forEach { it.shouldBeInstanceOf<RemoteObject>() }
+        (lists[1] as RemoteObject).call("size") shouldBe 3
+        target.call("hold", listOf(7, 8))
+        target.get("held") shouldBe listOf(7, 8)
+        val held = byReference.get("held")
+        held.shouldBeInstanceOf<RemoteObject>()
+        held.call("size") shouldBe 2
     }
 
     test("a long list of numbers is packed, and arrives as an ArrayList where a parameter or result is declared as one") {
@@ -62,7 +77,12 @@ class TransportPolicySpec : FunSpec({
         valueSession.effectivePolicy(setOf(1)) shouldBe PolicyTrace(TransportPolicy.REFERENCE, PolicySource.TYPE_RULE, "java.util.Set")
         valueSession.effectivePolicy(listOf(1)) shouldBe PolicyTrace(TransportPolicy.VALUE, PolicySource.SESSION_DEFAULT, null)
         valueSession.effectivePolicy(setOf(1), TransportPolicy.VALUE) shouldBe PolicyTrace(TransportPolicy.VALUE, PolicySource.CALL_OVERRIDE, null)
-        referenceSession.effectivePolicy(1) shouldBe PolicyTrace(TransportPolicy.REFERENCE, PolicySource.SESSION_DEFAULT, null)
+        referenceSession.effectivePolicy(listOf(1)) shouldBe PolicyTrace(TransportPolicy.REFERENCE, PolicySource.SESSION_DEFAULT, null)
+        // Scalars travel as values whatever the settings, and the trace says so.
+        for (scalar in listOf(1, "text", 'c', 2.5, null)) {
+            referenceSession.effectivePolicy(scalar, TransportPolicy.REFERENCE) shouldBe PolicyTrace(TransportPolicy.VALUE, PolicySource.ALWAYS_VALUE, null)
+        }
+        referenceSession.newInstance().withPolicy(TransportPolicy.REFERENCE).call("typeOf", 1) shouldBe "java.lang.Integer"
     }
 
     test("the most specific type rule wins") {
@@ -78,6 +98,8 @@ class TransportPolicySpec : FunSpec({
     test("invalid policy configurations fail fast") {
         shouldThrow<IllegalArgumentException> { Fixtures.open("com.acme.heavy.Callbacks") { typeRule(Int::class.javaPrimitiveType!!, TransportPolicy.REFERENCE) } }
         shouldThrow<IllegalArgumentException> { Fixtures.open("com.acme.heavy.Callbacks") { typeRule(String::class.java, TransportPolicy.REFERENCE) } }
+        val boxed = shouldThrow<IllegalArgumentException> { Fixtures.open("com.acme.heavy.Callbacks") { typeRule(Int::class.javaObjectType, TransportPolicy.REFERENCE) } }
+        boxed.message shouldContain "always travel as values"
         shouldThrow<IllegalArgumentException> {
             Fixtures.open("com.acme.heavy.Callbacks") {
                 typeRule(List::class.java, TransportPolicy.REFERENCE)

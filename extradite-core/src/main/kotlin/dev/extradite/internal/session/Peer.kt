@@ -40,7 +40,13 @@ public abstract class Peer(public val side: Side, public val policies: PolicyRul
     override fun handle(request: Envelope.Request, attachments: List<ByteArray>): Outcome {
         val decoder = ValueDecoder(this, attachments)
         val op = request.op
-        val encoder = ValueEncoder(contextFor((op as? Operation.Invoke)?.policy ?: (op as? Operation.Batch)?.policy))
+        val callPolicy = when (op) {
+            is Operation.Invoke -> op.policy
+            is Operation.Batch -> op.policy
+            is Operation.Get -> op.policy
+            else -> null
+        }
+        val encoder = ValueEncoder(contextFor(callPolicy))
         fun reply(result: WireValue) = Message(Envelope.Response(request.id, result), encoder.attachments)
 
         // Each member is called directly; one that is a suspend function hands the rest of the
@@ -74,12 +80,12 @@ public abstract class Peer(public val side: Side, public val policies: PolicyRul
                         return later {
                             results += calls.call(arguments[i])
                             for (j in i + 1 until op.calls.size) results += calls.call(arguments[j])
-                            encoder.encode(results)
+                            encoder.encodeResults(results)
                         }
                     }
                     results += result
                 }
-                encoder.encode(results)
+                encoder.encodeResults(results)
             }
             is Operation.Get -> {
                 val (receiver, type) = resolve(op.receiver)

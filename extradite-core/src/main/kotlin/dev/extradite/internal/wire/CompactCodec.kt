@@ -27,7 +27,7 @@ import java.nio.BufferUnderflowException
  * Layout (big-endian): a request is `tag id:i64 chain:i64` and then, by tag:
  * `'Q'` (call) `receiver policy:i8 method:str args`; `'B'` (batch) `receiver policy:i8 method:str
  * count:i32 args*`; `'L'` (load) `type:str`; `'N'` (new) `type:str args`; `'G'` (get)
- * `receiver name:str`; `'S'` (set) `receiver name:str value`. A response is `'R' id:i64 value`;
+ * `receiver policy:i8 name:str`; `'S'` (set) `receiver name:str value`. A response is `'R' id:i64 value`;
  * a release `'D' count:i32 (id:i64 sends:i32)*`; a cancel `'C' id:i64`; a hello `'H' protocol:i32
  * token:str pid:i64`; a welcome `'W' count:i32 classpath:str* maxFrameSize:i32 policy:i8
  * count:i32 (type:str policy:i8)* bulk:(0 | 1 str) bulkThreshold:i32`; a refusal `'V' reason:str`. args is
@@ -83,8 +83,7 @@ public object CompactCodec {
                 }
                 is Operation.Get -> {
                     head(out, GET, envelope)
-                    receiver(out, op.receiver)
-                    out.string(op.name)
+                    call(out, op.receiver, op.policy, op.name)
                 }
                 is Operation.Set -> {
                     if (!isCompact(op.value)) return null
@@ -228,7 +227,6 @@ public object CompactCodec {
     private fun operation(tag: Byte, input: Input): Operation = when (tag) {
         LOAD -> Operation.LoadClass(string(input))
         NEW -> Operation.New(string(input), arguments(input))
-        GET -> Operation.Get(receiver(input), string(input))
         SET -> Operation.Set(receiver(input), string(input), value(input))
         else -> {
             val receiver = receiver(input)
@@ -236,13 +234,16 @@ public object CompactCodec {
                 -1 -> null
                 else -> policy(p) ?: violation("policy $p")
             }
-            val method = string(input)
-            if (tag == REQUEST) {
-                Operation.Invoke(receiver, method, arguments(input), policy)
-            } else {
-                val count = input.int
-                if (count < 0 || count > input.remaining() / 4) violation("call count $count")
-                Operation.Batch(receiver, method, readList(count) { arguments(input) }, policy)
+            // A method's name, or a property's for a get.
+            val name = string(input)
+            when (tag) {
+                GET -> Operation.Get(receiver, name, policy)
+                REQUEST -> Operation.Invoke(receiver, name, arguments(input), policy)
+                else -> {
+                    val count = input.int
+                    if (count < 0 || count > input.remaining() / 4) violation("call count $count")
+                    Operation.Batch(receiver, name, readList(count) { arguments(input) }, policy)
+                }
             }
         }
     }

@@ -9,7 +9,7 @@ import kotlinx.serialization.Serializable
 
 /** Version of the envelope format; a child speaking another version is refused at the handshake. */
 @InternalExtraditeApi
-public const val PROTOCOL_VERSION: Int = 4
+public const val PROTOCOL_VERSION: Int = 5
 
 /**
  * Every message either side sends, one per frame. Serial names are frozen: they are the wire.
@@ -98,8 +98,9 @@ public sealed class Operation {
     @Serializable @SerialName("stats")
     public data object Stats : Operation()
 
+    /** A property read; [policy], when set, overrides how the value is sent, as for [Invoke]. */
     @Serializable @SerialName("get")
-    public data class Get(val receiver: Receiver, val name: String) : Operation()
+    public data class Get(val receiver: Receiver, val name: String, val policy: TransportPolicy? = null) : Operation()
 
     @Serializable @SerialName("set")
     public data class Set(val receiver: Receiver, val name: String, val value: WireValue) : Operation()

@@ -81,6 +81,12 @@ public class ValueEncoder(private val context: CodecContext) {
     /** As [encodeAll], for the argument list of one call of a batch. */
     public fun encodeAll(values: List<Any?>): List<WireValue> = values.map(::encodeArgument)
 
+    /**
+     * A batch's results: always a list, packed when they are all numbers of one kind. The call's
+     * policy applies to each result, never to the list that carries them.
+     */
+    public fun encodeResults(results: List<Any?>): WireValue = packed(results) ?: WireValue.ListOf(results.map { encode(it, 1) })
+
     private fun encodeArgument(value: Any?): WireValue =
         if (value is NamedArgument) WireValue.Named(value.name, encode(value.value, 0)) else encode(value, 0)
 

@@ -101,6 +101,7 @@ class FrameSpec : FunSpec({
             Envelope.Request(10, 5, Operation.LoadClass("com.acme.Z")),
             Envelope.Request(11, 5, Operation.New("com.acme.Z", values)),
             Envelope.Request(12, 6, Operation.Get(Receiver.Handle(3), "size")),
+            Envelope.Request(12, 6, Operation.Get(Receiver.Static("com.acme.Z"), "shared", TransportPolicy.REFERENCE)),
             Envelope.Request(13, 6, Operation.Set(Receiver.Static("com.acme.Z"), "level", WireValue.I32(4))),
             Envelope.Release(listOf(3L, 4L), listOf(1, 2)), Envelope.Release(emptyList(), emptyList()),
             Envelope.Cancel(14),
