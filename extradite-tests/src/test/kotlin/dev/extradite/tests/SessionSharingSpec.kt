@@ -42,6 +42,29 @@ class SessionSharingSpec : FunSpec({
         }
     }
 
+    test("a keep-alive given by a later caller holds for the key: a different one is refused, the same one accepted") {
+        Fixtures.open("com.acme.heavy.Probe") { shareKey("share-8") }.use { first ->
+            Fixtures.open("com.acme.heavy.Probe") {
+                shareKey("share-8")
+                keepAlive(Duration.ofSeconds(5))
+            }.use { second ->
+                val error = shouldThrow<IllegalArgumentException> {
+                    Fixtures.open("com.acme.heavy.Probe") {
+                        shareKey("share-8")
+                        keepAlive(Duration.ofSeconds(10))
+                    }
+                }
+                error.message shouldContain "keepAlive: the session has PT5S, this call asks for PT10S"
+                Fixtures.open("com.acme.heavy.Probe") {
+                    shareKey("share-8")
+                    keepAlive(Duration.ofSeconds(5))
+                }.use { third -> third.call("pid") shouldBe first.call("pid") }
+                second.call("pid") shouldBe first.call("pid")
+            }
+        }
+        closeSession("share-8")
+    }
+
     test("keepAlive requires a share key") {
         shouldThrow<IllegalArgumentException> { Fixtures.open("com.acme.heavy.Probe") { keepAlive(Duration.ofSeconds(1)) } }.message shouldContain "shareKey"
     }

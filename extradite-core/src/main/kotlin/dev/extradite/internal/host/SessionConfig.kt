@@ -27,7 +27,8 @@ internal data class SessionConfig(
     /**
      * What makes two configurations start different children, described for an error message;
      * empty when a session started for one can serve the other. The target and protected
-     * packages may differ; an unspecified keep-alive matches any.
+     * packages may differ; the keep-alive is not compared here (a session's is set by the first
+     * caller that gives one, see `SessionRegistry`).
      */
     fun differencesFrom(other: SessionConfig): List<String> = buildList {
         fun check(name: String, mine: Any?, theirs: Any?) {
@@ -42,6 +43,5 @@ internal data class SessionConfig(
         check("typeRules", typeRules.mapKeys { it.key.name }, other.typeRules.mapKeys { it.key.name })
         check("maxFrameSize", maxFrameSize, other.maxFrameSize)
         check("childOutput", output, other.output)
-        if (keepAlive != null && other.keepAlive != null) check("keepAlive", keepAlive, other.keepAlive)
     }
 }

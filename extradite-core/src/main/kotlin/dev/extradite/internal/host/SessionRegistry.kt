@@ -24,6 +24,9 @@ internal object SessionRegistry {
 
     private class Shared(val key: String, val config: SessionConfig, val session: HostSession) {
         var handles = 0
+
+        /** The keep-alive some caller asked for (the first to ask sets it for the key), or null. */
+        var requestedKeepAlive: Duration? = config.keepAlive
         var keepAlive: Duration = config.keepAlive ?: Duration.ZERO
         var idleTimer: ScheduledFuture<*>? = null
     }
@@ -44,7 +47,12 @@ internal object SessionRegistry {
         synchronized(this) {
             val entry = liveShared(key)
             if (entry != null) {
-                val differences = config.differencesFrom(entry.config)
+                val requested = entry.requestedKeepAlive
+                val differences = config.differencesFrom(entry.config) +
+                    listOfNotNull(
+                        config.keepAlive?.takeIf { requested != null && it != requested }
+                            ?.let { "keepAlive: the session has $requested, this call asks for $it" },
+                    )
                 require(differences.isEmpty()) {
                     "shareKey(\"$key\") is already used by a running session with other settings: ${differences.joinToString("; ")}. " +
                         "Use the same settings, or another share key."
@@ -52,7 +60,10 @@ internal object SessionRegistry {
                 entry.idleTimer?.cancel(false)
                 entry.idleTimer = null
                 entry.handles++
-                config.keepAlive?.let { entry.keepAlive = it }
+                config.keepAlive?.let {
+                    entry.requestedKeepAlive = it
+                    entry.keepAlive = it
+                }
                 entry.session.protect(config.protectedTree)
                 return entry.session
             }
