@@ -8,7 +8,7 @@ import io.kotest.matchers.booleans.shouldBeFalse
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 
-/** The protected tree is checked before anything starts; the target's name forms are accepted. */
+/** The protected tree is checked before anything starts and on every call; the target's name forms are accepted. */
 class IsolationSpec : FunSpec({
     test("extradite refuses when a protected package is already defined in the host, naming it") {
         val error = shouldThrow<ExtraditeModuleLeakError> {
@@ -24,6 +24,19 @@ class IsolationSpec : FunSpec({
     test("extradite refuses a target whose own package the host has loaded") {
         val error = shouldThrow<ExtraditeModuleLeakError> { extradite("kotlin.collections.ArrayDeque") }
         error.message shouldContain "kotlin.collections"
+    }
+
+    test("a protected package the host loads after the session started fails the next call, and every one after it") {
+        Fixtures.open("com.acme.heavy.Counter") { protect("dev.extradite.tests.late") }.use { counters ->
+            val counter = counters.newInstance(1)
+            counter.call("increment", 1) shouldBe 2
+            Class.forName("dev.extradite.tests.late.LateLoaded")
+            val error = shouldThrow<ExtraditeModuleLeakError> { counter.call("increment", 1) }
+            error.message shouldContain "package dev.extradite.tests.late of the protected tree"
+            error.message shouldContain "since session"
+            shouldThrow<ExtraditeModuleLeakError> { counter.callBlocking("increment", 1) }
+            shouldThrow<ExtraditeModuleLeakError> { counters.newInstance(2) }
+        }
     }
 
     test("the module:Class form names the same target") {

@@ -58,6 +58,25 @@ internal class HostSession private constructor(
     @Synchronized
     fun protect(tree: ProtectedTree) {
         protectedTree = ProtectedTree((protectedTree.roots + tree.roots).distinct())
+        classesAtLastCheck = LoadedClasses.UNKNOWN
+    }
+
+    /** [LoadedClasses.total] when the host was last found clean of the protected tree. */
+    @Volatile
+    private var classesAtLastCheck: Long = LoadedClasses.UNKNOWN
+
+    /**
+     * Refuses to send a call once a package of the protected tree has been defined in the host
+     * since the session started (`extradite(...)` refused to start with one already defined).
+     * The loaders are walked only when the JVM has loaded classes since the last clean walk;
+     * while a leak stands, every call walks again and fails.
+     */
+    private fun checkIsolation() {
+        val loaded = LoadedClasses.total()
+        if (loaded != LoadedClasses.UNKNOWN && loaded == classesAtLastCheck) return
+        protectedTree.checkStillNotDefinedInHost(name)
+        // Read before the walk: classes the walk itself loaded only cause one more walk.
+        classesAtLastCheck = loaded
     }
 
     /**
@@ -92,6 +111,7 @@ internal class HostSession private constructor(
 
     /** Encodes an operation built by [build] and sends it; the future completes with the reply message. */
     fun submit(callPolicy: TransportPolicy?, chain: Long, build: (ValueEncoder) -> Operation): CompletableFuture<Message> {
+        checkIsolation()
         val encoder = ValueEncoder(contextFor(callPolicy))
         val op = build(encoder)
         return session.request(op, encoder.attachments, chain)

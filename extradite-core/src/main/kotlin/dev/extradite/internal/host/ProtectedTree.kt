@@ -18,9 +18,35 @@ internal class ProtectedTree(val roots: List<String>) {
     /**
      * Fails with [ExtraditeModuleLeakError] when a host class loader (the system, platform and
      * context loaders, extradite's own, and their parents) has already defined a package of the
-     * tree. Walks the loaders once, at `extradite(...)`; per-call checks happen on type decode.
+     * tree. Walks the loaders at `extradite(...)`; after that, [checkStillNotDefinedInHost] on
+     * each call, and type decoding checks every value's type.
      */
     fun checkNotDefinedInHost() {
+        val leaked = findDefinedInHost(includeBootstrap = true) ?: return
+        throw ExtraditeModuleLeakError(
+            "package ${leaked.first} of the protected tree $this is already defined in the host JVM " +
+                "by ${leaked.second}; a class of it was loaded in this JVM. Remove that library from the host classpath " +
+                "(it belongs only in classpath(...)), or protect a different package tree.",
+        )
+    }
+
+    /**
+     * [checkNotDefinedInHost] for a session that is running, whose session [name] the error
+     * names; the bootstrap loader's packages (the JDK's, unless `-Xbootclasspath/a` adds some)
+     * are left out, as they cost most of the walk. Callers skip it while the JVM loads no classes.
+     */
+    fun checkStillNotDefinedInHost(name: String) {
+        val leaked = findDefinedInHost(includeBootstrap = false) ?: return
+        throw ExtraditeModuleLeakError(
+            "package ${leaked.first} of the protected tree $this has been defined in the host JVM by ${leaked.second} " +
+                "since session $name started: a class of it was loaded in this JVM, so the isolation is broken and the call was not sent. " +
+                "Find what loaded it (-Xlog:class+load shows it) and keep that library off the host classpath (it belongs only in " +
+                "classpath(...)); until then every call of this session fails like this one.",
+        )
+    }
+
+    /** The first package of the tree that a host class loader has defined, with the loader's description; null when none. */
+    private fun findDefinedInHost(includeBootstrap: Boolean): Pair<String, String>? {
         val loaders = LinkedHashSet<ClassLoader>()
         fun addWithParents(loader: ClassLoader?) {
             var current = loader
@@ -30,15 +56,12 @@ internal class ProtectedTree(val roots: List<String>) {
         addWithParents(ClassLoader.getPlatformClassLoader())
         addWithParents(Thread.currentThread().contextClassLoader)
         addWithParents(ProtectedTree::class.java.classLoader)
-        val offenders = loaders.flatMap { loader -> loader.definedPackages.map { it.name to describe(loader) } } +
-            // Package.getPackages() also sees the bootstrap loader's packages.
-            Package.getPackages().map { it.name to "the bootstrap or an ancestor class loader" }
-        val leaked = offenders.firstOrNull { (pkg, _) -> containsPackage(pkg) } ?: return
-        throw ExtraditeModuleLeakError(
-            "package ${leaked.first} of the protected tree ${roots.joinToString { it.ifEmpty { "<unnamed package>" } }} is already defined in the host JVM " +
-                "by ${leaked.second}; a class of it was loaded in this JVM. Remove that library from the host classpath " +
-                "(it belongs only in classpath(...)), or protect a different package tree.",
-        )
+        for (loader in loaders) {
+            loader.definedPackages.firstOrNull { containsPackage(it.name) }?.let { return it.name to describe(loader) }
+        }
+        if (!includeBootstrap) return null
+        // Package.getPackages() also sees the bootstrap loader's packages.
+        return Package.getPackages().firstOrNull { containsPackage(it.name) }?.let { it.name to "the bootstrap or an ancestor class loader" }
     }
 
     override fun toString(): String = roots.joinToString { it.ifEmpty { "<unnamed package>" } }
