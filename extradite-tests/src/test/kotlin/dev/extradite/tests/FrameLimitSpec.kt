@@ -24,4 +24,16 @@ class FrameLimitSpec : FunSpec({
         error.message shouldContain "maxFrameSize"
         (target.call("bytesOf", 16) as ByteArray).size shouldBe 16
     }
+
+    test("strings as long as the default maxFrameSize allows go both ways, in ASCII and in three-byte UTF-8") {
+        Fixtures.open("com.acme.heavy.Callbacks").use { callbacks ->
+            val echo = callbacks.newInstance()
+            for (text in listOf("y".repeat(17_000_000), "€".repeat(8_000_000))) {
+                val back = echo.call("echo", text) as String
+                back.length shouldBe text.length
+                (back == text) shouldBe true
+                (echo.call("echoList", listOf(text)) as List<*>).single() shouldBe text
+            }
+        }
+    }
 })

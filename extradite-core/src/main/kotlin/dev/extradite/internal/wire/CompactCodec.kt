@@ -47,7 +47,6 @@ public object CompactCodec {
     private const val HELLO: Byte = 'H'.code.toByte()
     private const val WELCOME: Byte = 'W'.code.toByte()
     private const val REFUSED: Byte = 'V'.code.toByte()
-    private const val MAX_STRING = 16 * 1024 * 1024
     private const val MAX_DEPTH = 64
 
     /** The most list slots set aside before the elements are read (see [readList]). */
@@ -355,7 +354,8 @@ public object CompactCodec {
 
     private fun string(input: Input): String {
         val length = input.int
-        if (length < 0 || length > input.remaining() || length > MAX_STRING) violation("string length $length")
+        // The frame bounds it (maxFrameSize); a string of any length the frame holds is legitimate.
+        if (length < 0 || length > input.remaining()) violation("string length $length")
         return input.string(length)
     }
 
