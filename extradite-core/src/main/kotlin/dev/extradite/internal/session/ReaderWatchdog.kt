@@ -37,6 +37,13 @@ internal object ReaderWatchdog {
         start()
     }
 
+    /** Runs at the start of every pass over the sessions; for tests, which throw from it. */
+    @Volatile
+    internal var beforePass: (() -> Unit)? = null
+
+    /** Whether the watchdog's thread is alive. */
+    internal val isAlive: Boolean get() = thread.isAlive
+
     fun watch(session: Session) {
         sessions += session
     }
@@ -52,8 +59,22 @@ internal object ReaderWatchdog {
     }
 
     private fun run() {
+        while (true) {
+            try {
+                watch()
+            } catch (_: Throwable) {
+                // An OutOfMemoryError, say, that the target's allocations caused in this thread:
+                // the one watchdog of the process must outlive it, or long calls would hold up
+                // every call behind them for the rest of the process's life.
+                LockSupport.parkNanos(TICK_NANOS)
+            }
+        }
+    }
+
+    private fun watch() {
         var idleTicks = 0
         while (true) {
+            beforePass?.invoke()
             var busy = false
             for (session in sessions) {
                 val turn = session.currentReaderTurn()
