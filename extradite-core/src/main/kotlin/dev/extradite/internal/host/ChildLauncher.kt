@@ -22,6 +22,7 @@ import dev.extradite.internal.transport.TransportClosedException
 import java.util.concurrent.atomic.AtomicBoolean
 import dev.extradite.internal.wire.Envelope
 import io.ktor.network.sockets.InetSocketAddress
+import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.TimeoutCancellationException
 import kotlinx.coroutines.async
 import kotlinx.coroutines.coroutineScope
@@ -86,8 +87,17 @@ internal object ChildLauncher {
             TransportKind.SOCKET_CHANNEL -> {
                 val server = Endpoint.listenBlocking(unix ?: Endpoint.Tcp("127.0.0.1", 0))
                 endpoint = unix ?: Endpoint.Tcp("127.0.0.1", (server.localAddress as java.net.InetSocketAddress).port)
-                // Interruptible, so that the startup timeout can abandon a pending accept.
-                accept = { runInterruptible(Dispatchers.IO) { SocketChannelTransport(server.accept(), config.maxFrameSize, spinNanos) } }
+                // Interruptible, so that the startup timeout or the child's exit can abandon a
+                // pending accept. The interrupt closes the channel, and the accept throws
+                // ClosedByInterruptException: that is the cancellation, not a failure of its own
+                // (as one, it raced the real reason, "exited with code 1", and sometimes won).
+                accept = {
+                    try {
+                        runInterruptible(Dispatchers.IO) { SocketChannelTransport(server.accept(), config.maxFrameSize, spinNanos) }
+                    } catch (e: java.nio.channels.ClosedByInterruptException) {
+                        throw CancellationException("the wait for the child's connection was abandoned").apply { initCause(e) }
+                    }
+                }
                 closeServer = { server.close() }
             }
         }
