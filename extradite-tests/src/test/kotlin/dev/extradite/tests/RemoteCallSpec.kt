@@ -109,6 +109,18 @@ class RemoteCallSpec : FunSpec({
         view.toString() shouldContain "Counter(10)"
     }
 
+    test("a typed proxy widens numbers as Java does, and refuses a result that does not fit, naming the method") {
+        val view = counters(1).bind<LooseCounterView>()
+        view.increment(2) shouldBe 3L
+        view.add(1L) shouldBe 4.0
+        view.incrementAsync(1).get(30, TimeUnit.SECONDS) shouldBe 5L
+        val unset = shouldThrow<UnsupportedInteractionError> { view.getLabel() }
+        unset.message shouldContain "LooseCounterView.getLabel is declared to return int, but the remote com.acme.heavy.Counter.getLabel returned null"
+        view.setLabel("five")
+        shouldThrow<UnsupportedInteractionError> { view.getLabel() }.message shouldContain "returned a java.lang.String"
+        shouldThrow<UnsupportedInteractionError> { view.history() }.message shouldContain "returned a dev.extradite.RemoteObject"
+    }
+
     test("batch runs the calls in order in one request") {
         val counter = counters(0)
         counter.batch("increment", listOf(listOf(1), listOf(2), listOf(3))) shouldBe listOf(1, 3, 6)
@@ -134,3 +146,22 @@ class RemoteCallSpec : FunSpec({
         counter.toString() shouldContain "released"
     }
 })
+
+/** A typed view of `com.acme.heavy.Counter` whose result types differ from the target's: some widen, some do not fit. */
+interface LooseCounterView {
+    /** `Int` in the target. */
+    fun increment(delta: Int): Long
+
+    /** `Long` in the target. */
+    fun add(delta: Long): Double
+
+    fun incrementAsync(delta: Int): java.util.concurrent.CompletableFuture<Long>
+
+    /** `String?` in the target. */
+    fun getLabel(): Int
+
+    fun setLabel(label: String)
+
+    /** A `History` handle in the target. */
+    fun history(): String
+}

@@ -1,6 +1,7 @@
 package dev.extradite.internal.host
 
 import dev.extradite.RemoteObject
+import dev.extradite.UnsupportedInteractionError
 import dev.extradite.internal.wire.PackedList
 import java.lang.reflect.InvocationHandler
 import java.lang.reflect.Method
@@ -13,7 +14,9 @@ import kotlin.coroutines.intrinsics.startCoroutineUninterceptedOrReturn
  * The invocation handler behind `RemoteObject.bind(type)`: each interface method becomes a call
  * of the same name on the remote object. `suspend` methods suspend, methods returning
  * `CompletableFuture` call asynchronously, all others block. A result that is a handle and whose
- * declared type is an interface comes back bound to that interface.
+ * declared type is an interface comes back bound to that interface; a number is widened to the
+ * declared type as Java widens primitives; a result that does not fit is refused with
+ * [UnsupportedInteractionError].
  */
 internal class TypedProxy(val remote: RemoteObject, private val type: Class<*>) : InvocationHandler {
     override fun invoke(proxy: Any, method: Method, args: Array<out Any?>?): Any? {
@@ -31,21 +34,23 @@ internal class TypedProxy(val remote: RemoteObject, private val type: Class<*>) 
             @Suppress("UNCHECKED_CAST")
             val continuation = arguments.last() as Continuation<Any?>
             val callArgs: Array<Any?> = Array(arguments.size - 1) { arguments[it] }
-            val returnType = suspendReturnType(method)
-            val block: suspend () -> Any? = { adapt(remote.call(method.name, *callArgs), returnType) }
+            val returnType = typeArgument(method.genericParameterTypes.last())
+            val block: suspend () -> Any? = { adapt(remote.call(method.name, *callArgs), returnType, method) }
             return block.startCoroutineUninterceptedOrReturn(continuation)
         }
         if (CompletableFuture::class.java.isAssignableFrom(method.returnType)) {
-            return remote.callAsync(method.name, *arguments)
+            val resultType = typeArgument(method.genericReturnType)
+            return remote.callAsync(method.name, *arguments).thenApply { adapt(it, resultType, method) }
         }
-        return adapt(remote.callBlocking(method.name, *arguments), method.returnType)
+        return adapt(remote.callBlocking(method.name, *arguments), method.returnType, method)
     }
 
-    /** The declared result of a suspend method, from its `Continuation<in T>` parameter. */
-    private fun suspendReturnType(method: Method): Class<*>? {
-        val continuationType = method.genericParameterTypes.last() as? java.lang.reflect.ParameterizedType ?: return null
-        val argument = continuationType.actualTypeArguments.firstOrNull() ?: return null
-        val bound = (argument as? java.lang.reflect.WildcardType)?.lowerBounds?.firstOrNull() ?: argument
+    /** The class of the type argument of `Continuation<in T>` or `CompletableFuture<T>`; null when unknown. */
+    private fun typeArgument(type: java.lang.reflect.Type): Class<*>? {
+        val parameterized = type as? java.lang.reflect.ParameterizedType ?: return null
+        val argument = parameterized.actualTypeArguments.firstOrNull() ?: return null
+        val wildcard = argument as? java.lang.reflect.WildcardType
+        val bound = wildcard?.lowerBounds?.firstOrNull() ?: wildcard?.upperBounds?.firstOrNull() ?: argument
         return when (bound) {
             is Class<*> -> bound
             is java.lang.reflect.ParameterizedType -> bound.rawType as? Class<*>
@@ -53,15 +58,63 @@ internal class TypedProxy(val remote: RemoteObject, private val type: Class<*>) 
         }
     }
 
-    private fun adapt(result: Any?, declared: Class<*>?): Any? = when {
-        declared == null || declared.isInstance(result) -> result
-        result is RemoteObject && declared.isInterface -> result.bind(declared)
-        // A packed list of numbers, for a result declared as ArrayList.
-        result is PackedList -> result.toArrayList()
-        else -> result
+    /**
+     * [result] as the [declared] result type of [method]: a handle bound to a declared interface,
+     * a number widened as Java widens primitives; anything that does not fit is refused here,
+     * naming the method, rather than failing as a `ClassCastException` or `NullPointerException`
+     * at the caller.
+     */
+    private fun adapt(result: Any?, declared: Class<*>?, method: Method): Any? {
+        if (declared == null || declared == Void.TYPE) return result
+        val boxed = if (declared.isPrimitive) declared.kotlin.javaObjectType else declared
+        return when {
+            result == null -> if (declared.isPrimitive) throw mismatch(method, declared, "null") else null
+            boxed.isInstance(result) -> result
+            result is RemoteObject && declared.isInterface -> result.bind(declared)
+            // A packed list of numbers, for a result declared as ArrayList.
+            result is PackedList && boxed.isAssignableFrom(java.util.ArrayList::class.java) -> result.toArrayList()
+            else -> widened(result, boxed) ?: throw mismatch(method, declared, "a ${result.javaClass.name}")
+        }
     }
 
+    private fun mismatch(method: Method, declared: Class<*>, returned: String) = UnsupportedInteractionError(
+        "${type.name}.${method.name} is declared to return ${declared.name}, but the remote ${remote.remoteType}.${method.name} returned $returned; " +
+            "declare a type its results fit (its own result type, a supertype, or a boxed type where it may return null)",
+    )
+
     companion object {
+        /** Java's widening primitive conversions: what a result of each boxed type may become. */
+        private val WIDENINGS: Map<Class<*>, Set<Class<*>>> = run {
+            val byte = java.lang.Byte::class.java
+            val short = java.lang.Short::class.java
+            val char = java.lang.Character::class.java
+            val int = java.lang.Integer::class.java
+            val long = java.lang.Long::class.java
+            val float = java.lang.Float::class.java
+            val double = java.lang.Double::class.java
+            mapOf(
+                byte to setOf(short, int, long, float, double),
+                short to setOf(int, long, float, double),
+                char to setOf(int, long, float, double),
+                int to setOf(long, float, double),
+                long to setOf(float, double),
+                float to setOf(double),
+            )
+        }
+
+        /** [value] converted to the boxed type [target] when Java would widen it implicitly; else null. */
+        private fun widened(value: Any, target: Class<*>): Any? {
+            if (target !in WIDENINGS[value.javaClass].orEmpty()) return null
+            val number: Number = if (value is Char) value.code else value as Number
+            return when (target) {
+                java.lang.Short::class.java -> number.toShort()
+                java.lang.Integer::class.java -> number.toInt()
+                java.lang.Long::class.java -> number.toLong()
+                java.lang.Float::class.java -> number.toFloat()
+                else -> number.toDouble()
+            }
+        }
+
         fun <T : Any> create(remote: RemoteObject, type: Class<T>): T {
             require(type.isInterface) { "bind(${type.name}): only interfaces can be bound; call methods by name with call(...) instead" }
             return type.cast(Proxy.newProxyInstance(type.classLoader, arrayOf(type), TypedProxy(remote, type)))
