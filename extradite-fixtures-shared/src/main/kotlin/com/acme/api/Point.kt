@@ -6,6 +6,10 @@ import kotlinx.serialization.Serializable
 @Serializable
 data class Point(val x: Int, val y: Int)
 
+/** A `@Serializable` value of an unprotected package whose property's type arguments lie in a protected one (com.acme.api.hidden). */
+@Serializable
+data class Notes(val notes: List<com.acme.api.hidden.Note>)
+
 /** An enum both sides load. */
 enum class Color { RED, GREEN, BLUE }
 

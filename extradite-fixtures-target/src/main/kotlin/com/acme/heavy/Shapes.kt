@@ -16,4 +16,9 @@ object Shapes {
     fun next(c: Color): Color = Color.entries[(c.ordinal + 1) % Color.entries.size]
 
     fun origin(): Point = Point(0, 0)
+
+    /** Values whose types refer to com.acme.api.hidden, which tests protect. */
+    fun wrapped(): com.acme.api.Wrapped = com.acme.api.Wrapped(com.acme.api.hidden.Inner(7))
+
+    fun notes(): com.acme.api.Notes = com.acme.api.Notes(listOf(com.acme.api.hidden.Note("seven")))
 }

@@ -39,6 +39,18 @@ class IsolationSpec : FunSpec({
         }
     }
 
+    test("a value whose type refers to protected types (a record's component, a property's type argument) is blocked before the host loads any") {
+        Fixtures.open("com.acme.heavy.Shapes") { protect("com.acme.api.hidden") }.use { shapes ->
+            val wrapped = shouldThrow<ExtraditeModuleLeakError> { shapes.call("wrapped") }
+            wrapped.message shouldContain "com.acme.api.Wrapped, whose class refers to com.acme.api.hidden.Inner"
+            val notes = shouldThrow<ExtraditeModuleLeakError> { shapes.call("notes") }
+            notes.message shouldContain "com.acme.api.Notes, whose class refers to com.acme.api.hidden.Note"
+            ClassLoader.getSystemClassLoader().getDefinedPackage("com.acme.api.hidden") shouldBe null
+            // The session goes on.
+            shapes.call("origin").toString() shouldBe "Point(x=0, y=0)"
+        }
+    }
+
     test("the module:Class form names the same target") {
         Fixtures.open("com.acme.heavy:Counter").use { counters ->
             counters.target shouldBe "com.acme.heavy.Counter"

@@ -59,6 +59,19 @@ internal class HostSession private constructor(
     fun protect(tree: ProtectedTree) {
         protectedTree = ProtectedTree((protectedTree.roots + tree.roots).distinct())
         classesAtLastCheck = LoadedClasses.UNKNOWN
+        protectedReferences.clear()
+    }
+
+    /** Per value type the child sent: the protected type its class file refers to, or "" for none. */
+    private val protectedReferences = java.util.concurrent.ConcurrentHashMap<String, String>()
+
+    private fun referenceIn(tree: ProtectedTree, loader: ClassLoader, name: String): String {
+        val bytes = try {
+            loader.getResourceAsStream(name.replace('.', '/') + ".class")?.use { it.readAllBytes() }
+        } catch (_: java.io.IOException) {
+            null
+        }
+        return bytes?.let { ClassFileReferences.firstProtected(it, tree) }.orEmpty()
     }
 
     /** [LoadedClasses.total] when the host was last found clean of the protected tree. */
@@ -175,6 +188,16 @@ internal class HostSession private constructor(
             )
         }
         val loader = Thread.currentThread().contextClassLoader ?: HostSession::class.java.classLoader
+        // Building a value of the type resolves the types it names (a record's components, a
+        // serializable class's properties): those are checked too, from its class file, unloaded.
+        val reference = protectedReferences.computeIfAbsent(name) { referenceIn(tree, loader, name) }
+        if (reference.isNotEmpty()) {
+            throw ExtraditeModuleLeakError(
+                "the child sent a value of type $name, whose class refers to ${reference.replace('/', '.')} in the protected tree $tree; " +
+                    "building it in the host would load the target's code into this JVM. Return a value whose type does not refer to " +
+                    "protected types, or receive it as a handle (TransportPolicy.REFERENCE).",
+            )
+        }
         return try {
             Class.forName(name, false, loader)
         } catch (e: LinkageError) {

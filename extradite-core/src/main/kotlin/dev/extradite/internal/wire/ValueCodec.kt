@@ -12,6 +12,7 @@ import kotlinx.serialization.KSerializer
 import kotlinx.serialization.Serializable
 import kotlinx.serialization.serializer
 import java.lang.reflect.Constructor
+import java.lang.reflect.InvocationTargetException
 import java.nio.ByteBuffer
 
 /**
@@ -242,17 +243,41 @@ public class ValueDecoder(private val context: CodecContext, private val attachm
         is WireValue.RecordOf -> {
             val type = context.loadValueType(value.type)
             if (!type.isRecord) throw UnsupportedInteractionError("${value.type} is not a record on this side; the two sides load different versions of it")
-            val constructor = canonicalConstructors.get(type)
+            val constructor = try {
+                canonicalConstructors.get(type)
+            } catch (e: LinkageError) {
+                throw UnsupportedInteractionError("record ${value.type} cannot be built on this side: a type it uses does not load ($e); receive it as a handle (TransportPolicy.REFERENCE)")
+            }
             if (constructor.parameterCount != value.components.size) {
                 throw UnsupportedInteractionError(
                     "record ${value.type} has ${constructor.parameterCount} components here but ${value.components.size} were sent; the two sides load different versions of it",
                 )
             }
-            constructor.newInstance(*value.components.map { decode(it) }.toTypedArray())
+            val components = value.components.map { decode(it) }.toTypedArray()
+            try {
+                constructor.newInstance(*components)
+            } catch (e: InvocationTargetException) {
+                throw UnsupportedInteractionError(
+                    "record ${value.type}'s constructor on this side refused the components sent: ${e.targetException}; the two sides may load different versions of it, " +
+                        "or receive it as a handle (TransportPolicy.REFERENCE)",
+                )
+            } catch (e: IllegalArgumentException) {
+                throw UnsupportedInteractionError("record ${value.type} cannot take the components sent (${e.message}); the two sides load different versions of it")
+            }
         }
         is WireValue.SerializableOf -> {
             val type = context.loadValueType(value.type)
-            EnvelopeCodec.json.decodeFromJsonElement(serializers.get(type), value.json)
+            val serializer = try {
+                serializers.get(type)
+            } catch (e: LinkageError) {
+                throw UnsupportedInteractionError("${value.type} cannot be rebuilt on this side: a type it uses does not load ($e); receive it as a handle (TransportPolicy.REFERENCE)")
+            }
+            try {
+                EnvelopeCodec.json.decodeFromJsonElement(serializer, value.json)
+            } catch (e: IllegalArgumentException) {
+                // SerializationException included.
+                throw UnsupportedInteractionError("${value.type} cannot be rebuilt on this side from what was sent (${e.message}); the two sides load different versions of it")
+            }
         }
         is WireValue.Ref -> context.import(value)
         is WireValue.Named -> throw ExtraditeProtocolError("an argument named ${value.name} was nested inside another value")
