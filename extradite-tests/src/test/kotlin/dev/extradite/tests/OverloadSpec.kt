@@ -5,6 +5,8 @@ import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
+import io.kotest.matchers.nulls.shouldNotBeNull
+import io.kotest.matchers.string.shouldNotContain
 import io.kotest.matchers.types.shouldBeInstanceOf
 
 /** Overloads resolve on runtime argument types as javac would; exact JVM types survive the trip. */
@@ -42,7 +44,11 @@ class OverloadSpec : FunSpec({
         val error = shouldThrow<UnsupportedInteractionError> { target.call("pick", 1, 2) }
         error.message shouldContain "pick(int)"
         error.message shouldContain "pick(java.lang.String)"
-        shouldThrow<UnsupportedInteractionError> { target.call("noSuchMethod") }.message shouldContain "no public method named 'noSuchMethod'"
+        val missing = shouldThrow<UnsupportedInteractionError> { target.call("noSuchMethod") }.message.shouldNotBeNull()
+        missing shouldContain "no public method named 'noSuchMethod'"
+        missing shouldContain "pick, rejectBytes"
+        missing shouldNotContain "getClass"
+        shouldThrow<UnsupportedInteractionError> { target.call("pik", 1) }.message shouldContain "no public method named 'pik'; did you mean 'pick'?"
     }
 
     test("variable-arity methods take their trailing arguments") {

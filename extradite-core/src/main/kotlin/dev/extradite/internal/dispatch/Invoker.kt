@@ -247,10 +247,17 @@ public class Invoker(
         }
         val what = "${type.name}.$name"
         if (methods.isEmpty()) {
-            val names = linked(type) { it.methods }.filter { kind == Kind.INSTANCE || Modifier.isStatic(it.modifiers) }.map { it.name }.distinct().sorted()
+            // What a caller can call: not the compiler's helpers ($default, access$...) nor the
+            // monitor methods and getClass that every object has.
+            val names = linked(type) { it.methods }
+                .filter { (kind == Kind.INSTANCE || Modifier.isStatic(it.modifiers)) && !it.isSynthetic && '$' !in it.name && it.name !in OBJECT_INTERNALS }
+                .map { it.name }.distinct().sorted()
+            val static = if (kind == Kind.STATIC) "static " else ""
+            val closest = names.filter { editDistance(it.lowercase(), name.lowercase()) <= 2 }.minByOrNull { editDistance(it, name) }
             throw UnsupportedInteractionError(
-                "${type.name} has no public ${if (kind == Kind.STATIC) "static " else ""}method named '$name'; " +
-                    "its public ${if (kind == Kind.STATIC) "static " else ""}methods are: ${names.take(40).joinToString()}",
+                "${type.name} has no public ${static}method named '$name'" + (closest?.let { "; did you mean '$it'?" } ?: "") +
+                    " Its public ${static}methods are: " + names.take(MAX_LISTED).joinToString() +
+                    (if (names.size > MAX_LISTED) " and ${names.size - MAX_LISTED} more" else ""),
             )
         }
         val arrangements = { positional: Int, names: List<String> -> if (offeredMethods == null) Arrangements.of(methods, positional, names) else emptyList() }
@@ -393,6 +400,27 @@ public class Invoker(
 
         /** An argument as the target receives it: a named one's value. */
         fun unwrap(argument: Any?): Any? = if (argument is NamedArgument) argument.value else argument
+
+        /** How many method names a "no such method" error lists. */
+        const val MAX_LISTED = 40
+
+        /** `Object`'s methods that no one calls across a process boundary, left out of those listed. */
+        val OBJECT_INTERNALS = setOf("getClass", "notify", "notifyAll", "wait")
+
+        /** The Levenshtein distance between [a] and [b], for "did you mean". */
+        fun editDistance(a: String, b: String): Int {
+            var previous = IntArray(b.length + 1) { it }
+            for (i in 1..a.length) {
+                val current = IntArray(b.length + 1)
+                current[0] = i
+                for (j in 1..b.length) {
+                    val substitution = previous[j - 1] + if (a[i - 1] == b[j - 1]) 0 else 1
+                    current[j] = minOf(previous[j] + 1, current[j - 1] + 1, substitution)
+                }
+                previous = current
+            }
+            return previous[b.length]
+        }
     }
 
     // --- properties ---------------------------------------------------------------------------
