@@ -34,20 +34,31 @@ public class ExtraditeModuleLeakError(message: String) : ExtraditeException(mess
 public class UnsupportedInteractionError(message: String) : ExtraditeException(message)
 
 /**
- * The target code in the child threw. The remote exception is never loaded in the host; it is
- * described by [remoteTypeName], [remoteMessage] and [remoteTraceback] (the full remote stack
- * trace text, with causes and suppressed exceptions), while this exception's own stack trace
- * shows the host call site.
+ * Code on the other side of the boundary threw: the target in the child, or, with
+ * [thrownInHost], a host callback that the child called (the exception then came back through
+ * the child's frames). The exception is never loaded on this side; it is described by
+ * [remoteTypeName], [remoteMessage] and [remoteTraceback] (the full stack trace text, with
+ * causes and suppressed exceptions), while this exception's own stack trace shows the call site.
  */
-public class ExtraditeRemoteError(
+public class ExtraditeRemoteError @JvmOverloads constructor(
     /** Binary class name of the remote exception, for example `java.lang.IllegalStateException`. */
     public val remoteTypeName: String,
     /** The remote exception's message, or null when it had none. */
     public val remoteMessage: String?,
-    /** The remote stack trace as `printStackTrace` prints it, causes and suppressed included. */
+    /**
+     * The stack trace as `printStackTrace` prints it, causes and suppressed included; for an
+     * exception that passed through the other JVM on its way, that JVM's frames follow.
+     */
     public val remoteTraceback: String,
+    /**
+     * True when the exception was thrown in the host JVM, by a host object the child called (a
+     * callback): in the child, every failure of a host object; in the host, one that came back
+     * through the target's frames. False when it was thrown in the child JVM.
+     */
+    public val thrownInHost: Boolean = false,
 ) : ExtraditeException(
-    if (remoteMessage == null) "$remoteTypeName (thrown in the child JVM)" else "$remoteTypeName: $remoteMessage (thrown in the child JVM)",
+    remoteTypeName + (remoteMessage?.let { ": $it" } ?: "") +
+        if (thrownInHost) " (thrown in the host JVM, by a host object the child called)" else " (thrown in the child JVM)",
 )
 
 /**

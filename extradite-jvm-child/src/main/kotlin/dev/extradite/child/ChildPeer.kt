@@ -72,7 +72,7 @@ internal class ChildPeer(
         val reply = session.callBlocking { chain -> session.request(op, encoder.attachments, chain) }
         return when (val envelope = reply.envelope) {
             is Envelope.Response -> ValueDecoder(this, reply.attachments).decode(envelope.value)
-            is Envelope.Failure -> throw envelope.error.toException()
+            is Envelope.Failure -> throw envelope.error.toException(Side.HOST)
             else -> throw ExtraditeProtocolError("the host answered a call with a ${envelope::class.simpleName}")
         }
     }

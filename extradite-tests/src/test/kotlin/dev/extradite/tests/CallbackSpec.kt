@@ -79,6 +79,11 @@ class CallbackSpec : FunSpec({
         }
         error.remoteTypeName shouldBe "java.lang.IllegalStateException"
         error.remoteMessage shouldBe "callback failed at 3"
+        // Thrown here, in the host, and passed back through the target's frames, which the traceback shows.
+        error.thrownInHost shouldBe true
+        error.message shouldContain "(thrown in the host JVM, by a host object the child called)"
+        error.remoteTraceback shouldContain "It went on through the child JVM"
+        error.remoteTraceback shouldContain "com.acme.heavy.Callbacks.applyTwice"
     }
 
     test("the child sees a host callback's exception as an ExtraditeRemoteError it may catch") {

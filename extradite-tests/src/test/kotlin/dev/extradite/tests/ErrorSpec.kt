@@ -29,7 +29,8 @@ class ErrorSpec : FunSpec({
         error.remoteTypeName shouldBe "java.lang.IllegalStateException"
         error.remoteMessage shouldBe "boom"
         error.remoteTraceback shouldContain "com.acme.heavy.Failing.fail"
-        error.message shouldContain "boom"
+        error.message shouldContain "boom (thrown in the child JVM)"
+        error.thrownInHost shouldBe false
         error.stackTrace.toList().shouldExist { it.className.startsWith(ErrorSpec::class.java.name) }
     }
 

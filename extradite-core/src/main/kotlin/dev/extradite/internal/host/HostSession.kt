@@ -133,7 +133,7 @@ internal class HostSession private constructor(
     /** The value of a reply, or the exception it carries, raised here. */
     fun decode(reply: Message): Any? = when (val envelope = reply.envelope) {
         is Envelope.Response -> ValueDecoder(this, reply.attachments).decode(envelope.value)
-        is Envelope.Failure -> throw envelope.error.toException()
+        is Envelope.Failure -> throw envelope.error.toException(Side.CHILD)
         else -> throw ExtraditeProtocolError("the child answered a call with a ${envelope::class.simpleName}")
     }
 

@@ -9,6 +9,7 @@ import dev.extradite.ExtraditeRemoteError
 import dev.extradite.InternalExtraditeApi
 import dev.extradite.UnsupportedInteractionError
 import dev.extradite.internal.wire.ErrorEnvelope
+import dev.extradite.internal.wire.Side
 import java.io.PrintWriter
 import java.io.StringWriter
 
@@ -32,7 +33,14 @@ private fun envelopeOf(e: Throwable): ErrorEnvelope = when (e) {
     is ExtraditeProtocolError -> ErrorEnvelope.Protocol(e.message ?: "protocol error")
     is ExtraditeModuleLeakError -> ErrorEnvelope.ModuleLeak(e.message ?: "module leak")
     is UnsupportedInteractionError -> ErrorEnvelope.Unsupported(e.message ?: "unsupported interaction")
-    is ExtraditeRemoteError -> ErrorEnvelope.Thrown(e.remoteTypeName, e.remoteMessage, e.remoteTraceback)
+    // Thrown on the other side and passed through this one's code: it goes back with its origin,
+    // and with the frames it passed through here.
+    is ExtraditeRemoteError -> ErrorEnvelope.Thrown(
+        e.remoteTypeName,
+        e.remoteMessage,
+        e.remoteTraceback + "\nIt went on through the ${if (e.thrownInHost) "child" else "host"} JVM:\n" + tracebackOf(e),
+        if (e.thrownInHost) Side.HOST else Side.CHILD,
+    )
     is ExtraditeChildExitedError -> ErrorEnvelope.Thrown(e.javaClass.name, e.message, tracebackOf(e))
     else -> ErrorEnvelope.Thrown(e.javaClass.name, e.message, tracebackOf(e))
 }
@@ -44,10 +52,13 @@ public fun tracebackOf(e: Throwable): String {
     return if (text.length <= MAX_TRACEBACK_CHARS) text else text.substring(0, MAX_TRACEBACK_CHARS) + "\n\t... (traceback cut at $MAX_TRACEBACK_CHARS characters)"
 }
 
-/** The exception a caller sees for a failure envelope; created at the caller so its stack shows the call site. */
+/**
+ * The exception a caller sees for a failure envelope from [sender]; created at the caller so its
+ * stack shows the call site.
+ */
 @InternalExtraditeApi
-public fun ErrorEnvelope.toException(): RuntimeException = when (this) {
-    is ErrorEnvelope.Thrown -> ExtraditeRemoteError(type, detail, traceback)
+public fun ErrorEnvelope.toException(sender: Side): RuntimeException = when (this) {
+    is ErrorEnvelope.Thrown -> ExtraditeRemoteError(type, detail, traceback, thrownInHost = (origin ?: sender) == Side.HOST)
     is ErrorEnvelope.Protocol -> ExtraditeProtocolError(message)
     is ErrorEnvelope.ModuleLeak -> ExtraditeModuleLeakError(message)
     is ErrorEnvelope.Unsupported -> UnsupportedInteractionError(message)

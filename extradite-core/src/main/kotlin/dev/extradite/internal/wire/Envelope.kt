@@ -125,9 +125,13 @@ public sealed class Receiver {
 public sealed class ErrorEnvelope {
     public abstract val message: String
 
-    /** The target code threw: type name, message and full stack trace text. */
+    /**
+     * Code threw: type name, message and full stack trace text. [origin] names the side that
+     * threw when the exception passed through the sender from its peer (a host callback's
+     * exception that left the target); null when the sender itself threw.
+     */
     @Serializable @SerialName("remote")
-    public data class Thrown(val type: String, val detail: String?, val traceback: String) : ErrorEnvelope() {
+    public data class Thrown(val type: String, val detail: String?, val traceback: String, val origin: Side? = null) : ErrorEnvelope() {
         override val message: String get() = if (detail == null) type else "$type: $detail"
     }
 
