@@ -58,8 +58,14 @@ public class ExtraditeRemoteError @JvmOverloads constructor(
     public val thrownInHost: Boolean = false,
 ) : ExtraditeException(
     remoteTypeName + (remoteMessage?.let { ": $it" } ?: "") +
-        if (thrownInHost) " (thrown in the host JVM, by a host object the child called)" else " (thrown in the child JVM)",
+        (if (thrownInHost) " (thrown in the host JVM, by a host object the child called)" else " (thrown in the child JVM)") +
+        // Without a message of its own (an ExceptionInInitializerError, say), the cause tells what happened.
+        (if (remoteMessage == null) firstCauseIn(remoteTraceback)?.let { "; caused by $it" } ?: "" else ""),
 )
+
+/** The first `Caused by:` line of a stack trace text, without its label; null when there is none. */
+private fun firstCauseIn(traceback: String): String? =
+    traceback.lineSequence().firstOrNull { it.startsWith("Caused by: ") }?.removePrefix("Caused by: ")
 
 /**
  * The child JVM is gone: it failed to start, crashed, was killed or called `System.exit`.

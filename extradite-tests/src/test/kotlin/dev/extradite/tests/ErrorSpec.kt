@@ -34,6 +34,14 @@ class ErrorSpec : FunSpec({
         error.stackTrace.toList().shouldExist { it.className.startsWith(ErrorSpec::class.java.name) }
     }
 
+    test("an exception without a message of its own (a failed static initialiser) names its cause") {
+        val error = shouldThrow<ExtraditeRemoteError> {
+            Fixtures.open("com.acme.heavy.BrokenInit").use { it.newInstance().call("answer") }
+        }
+        error.remoteTypeName shouldBe "java.lang.ExceptionInInitializerError"
+        error.message shouldContain "(thrown in the child JVM); caused by java.lang.IllegalStateException: boom in clinit"
+    }
+
     test("a target whose methods use a class missing from the child's class path names it and the fix") {
         extradite("com.acme.heavy.Callbacks") { classpath(Fixtures.targetJar) }.use { callbacks ->
             // Callbacks.greetAll takes a com.acme.api.Greeter, which only the shared jar holds.

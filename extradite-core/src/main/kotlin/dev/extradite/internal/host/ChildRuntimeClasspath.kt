@@ -23,9 +23,16 @@ internal object ChildRuntimeClasspath {
 
     val entries: List<Path> by lazy { resolve() }
 
-    private fun resolve(): List<Path> {
-        System.getProperty("extradite.child.classpath")?.takeIf { it.isNotBlank() }?.let { override ->
-            return override.split(File.pathSeparator).filter { it.isNotBlank() }.map { Paths.get(it) }
+    /** The runtime's entries: [override] (the system property's value) when given, else found from this JVM's class path. */
+    internal fun resolve(override: String? = System.getProperty("extradite.child.classpath")): List<Path> {
+        override?.takeIf { it.isNotBlank() }?.let { override ->
+            val paths = override.split(File.pathSeparator).filter { it.isNotBlank() }.map { Paths.get(it) }
+            val missing = paths.filterNot { java.nio.file.Files.exists(it) }
+            check(missing.isEmpty()) {
+                "-Dextradite.child.classpath names ${missing.joinToString()}, which does not exist; list the jars (or class directories) of " +
+                    "extradite-jvm-child and its dependencies, or leave the property unset to find them on this JVM's class path"
+            }
+            return paths
         }
         val loader = ChildRuntimeClasspath::class.java.classLoader
         val list = loader.getResource(LIST) ?: throw IllegalStateException(
