@@ -73,6 +73,13 @@ class CallbackSpec : FunSpec({
         echoed[1] shouldBeSameInstanceAs handle
     }
 
+    test("host lambdas inside a list or a map's values are adapted to the functional interface the parameter's type argument names") {
+        val plusOne: (Int) -> Int = { it + 1 }
+        val double: (Int) -> Int = { it * 2 }
+        target.call("applyAll", listOf(plusOne, double, IntUnaryOperator { it - 1 }), 10) shouldBe 11 + 20 + 9
+        target.call("applyNamed", mapOf("double" to double, "plusOne" to plusOne), "double", 21) shouldBe 42
+    }
+
     test("an exception thrown by a host callback reaches the host caller with its type and message") {
         val error = shouldThrow<ExtraditeRemoteError> {
             target.call("applyTwice", IntUnaryOperator { throw IllegalStateException("callback failed at $it") }, 3)

@@ -4,7 +4,6 @@ package dev.extradite.internal.dispatch
 
 import dev.extradite.InternalExtraditeApi
 import dev.extradite.NamedArgument
-import dev.extradite.internal.wire.PackedList
 import dev.extradite.UnsupportedInteractionError
 import java.lang.reflect.Constructor
 import java.lang.reflect.Executable
@@ -91,11 +90,8 @@ public class Invoker(
         val varargsComponent: Class<*>?,
         /** For static calls redirected to a Kotlin `companion object` or `object` instance. */
         val redirect: Any? = null,
-        /**
-         * Per argument, the functional interface a peer's functional object must be adapted to,
-         * or `ArrayList` where a decoded packed list must become one; null where neither.
-         */
-        val adaptTo: Array<Class<*>?>? = null,
+        /** Per argument, how it is fitted to its parameter ([Adaptation]); null where it is passed as it is. */
+        val adaptTo: Array<Adaptation?>? = null,
         val writesField: Boolean = false,
         /**
          * For a call that leaves parameters out or names its arguments: where each argument goes,
@@ -129,11 +125,9 @@ public class Invoker(
             if (adaptTo != null) {
                 if (arguments === given) arguments = given.copyOf()
                 for (i in arguments.indices) {
-                    val target = adaptTo.getOrNull(i) ?: continue
+                    val adaptation = adaptTo.getOrNull(i) ?: continue
                     val argument = arguments[i] ?: continue
-                    if (!target.isInstance(argument)) {
-                        arguments[i] = if (argument is PackedList) argument.toArrayList() else adapter!!.adapt(argument, target)
-                    }
+                    arguments[i] = adaptation.apply(argument, adapter)
                 }
             }
             if (varargsFrom < 0) return arguments
@@ -349,10 +343,6 @@ public class Invoker(
         return names
     }
 
-    /** A parameter that takes an `ArrayList` but not every `List`: a decoded packed list is copied into one for it. */
-    private fun needsArrayList(parameter: Class<*>): Boolean =
-        parameter.isAssignableFrom(ArrayList::class.java) && !parameter.isAssignableFrom(PackedList::class.java)
-
     /** The Kotlin `companion object` or `object` instance that holds a class's "static" members. */
     private fun singletonOf(type: Class<*>): Any? = listOf("Companion", "INSTANCE").firstNotNullOfOrNull { fieldName ->
         runCatching { type.getField(fieldName) }.getOrNull()?.takeIf { Modifier.isStatic(it.modifiers) }?.get(null)
@@ -361,8 +351,12 @@ public class Invoker(
     /** [choice] as an [Invocation]; with its [arrangement] when it takes named or left-out arguments. */
     private fun invocationOf(choice: OverloadResolution.Choice, receiverType: Class<*>?, arrangement: Arrangements.Arrangement? = null): Invocation {
         val parameters = choice.candidate.parameters
-        val adaptTo = choice.parameters.map { p ->
-            p.takeIf { (adapter != null && FunctionalInterfaces.samOf(it) != null) || needsArrayList(it) }
+        // Type arguments are read where an argument maps to its own declared parameter: not
+        // for variable arity, nor for arrangements, which reorder arguments.
+        val generic = choice.candidate.executable.genericParameterTypes
+        val adaptTo = choice.parameters.mapIndexed { i, p ->
+            val declared = generic.getOrNull(i).takeIf { arrangement == null && (choice.varargsFrom < 0 || i < choice.varargsFrom) }
+            Adaptation.of(p, declared, adapting = adapter != null)
         }
         return Invocation(
             accessible(arrangement?.target ?: choice.candidate.executable, receiverType),

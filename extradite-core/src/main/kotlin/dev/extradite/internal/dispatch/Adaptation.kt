@@ -1,0 +1,77 @@
+@file:OptIn(dev.extradite.InternalExtraditeApi::class)
+
+package dev.extradite.internal.dispatch
+
+import dev.extradite.internal.wire.PackedList
+import java.lang.reflect.ParameterizedType
+import java.lang.reflect.Type
+import java.lang.reflect.WildcardType
+
+/**
+ * How one argument is made to fit its parameter before a call: a peer's functional object
+ * adapted to the functional interface the parameter names, a packed list turned into the
+ * `ArrayList` the parameter names, or the elements of a collection (or the values of a map)
+ * adapted to the functional interface of the parameter's type argument (a `List<IntUnaryOperator>`
+ * holding host lambdas).
+ */
+internal sealed class Adaptation {
+    /** [argument], a non-null value the overload was chosen for, fitted to its parameter. */
+    abstract fun apply(argument: Any, adapter: FunctionalAdapter?): Any
+
+    /** The argument itself: to the functional interface or `ArrayList` [type]. */
+    class To(private val type: Class<*>) : Adaptation() {
+        override fun apply(argument: Any, adapter: FunctionalAdapter?): Any = when {
+            type.isInstance(argument) -> argument
+            argument is PackedList -> argument.toArrayList()
+            else -> adapter!!.adapt(argument, type)
+        }
+    }
+
+    /**
+     * Each element of a list or set decoded from the wire (or each value of a map) to the
+     * functional interface [type]; a collection that needs nothing adapted is passed as it is,
+     * and a proxy of a peer's collection is never read here.
+     */
+    class Elements(private val type: Class<*>) : Adaptation() {
+        override fun apply(argument: Any, adapter: FunctionalAdapter?): Any {
+            val adapter = adapter ?: return argument
+            fun fit(element: Any?): Any? =
+                if (element == null || type.isInstance(element) || !adapter.canAdapt(element, type)) element else adapter.adapt(element, type)
+            return when (argument.javaClass) {
+                java.util.ArrayList::class.java -> (argument as List<*>).let { list -> if (list.all { fit(it) === it }) list else list.mapTo(ArrayList(list.size), ::fit) }
+                java.util.LinkedHashSet::class.java -> (argument as Set<*>).let { set -> if (set.all { fit(it) === it }) set else set.mapTo(LinkedHashSet(), ::fit) }
+                java.util.LinkedHashMap::class.java -> (argument as Map<*, *>).let { map ->
+                    if (map.values.all { fit(it) === it }) map else map.entries.associateTo(LinkedHashMap()) { (key, value) -> key to fit(value) }
+                }
+                else -> argument
+            }
+        }
+    }
+
+    companion object {
+        /**
+         * What a parameter of erased type [parameter] and generic type [generic] needs, given
+         * whether a [FunctionalAdapter] exists on this side; null when nothing.
+         */
+        fun of(parameter: Class<*>, generic: Type?, adapting: Boolean): Adaptation? = when {
+            adapting && FunctionalInterfaces.samOf(parameter) != null -> To(parameter)
+            // A parameter that takes an ArrayList but not every List: a decoded packed list is copied into one.
+            parameter.isAssignableFrom(java.util.ArrayList::class.java) && !parameter.isAssignableFrom(PackedList::class.java) -> To(parameter)
+            adapting -> elementsOf(parameter, generic)
+            else -> null
+        }
+
+        /** [Elements] for a `List`, `Collection`, `Iterable` or `Set` of a functional interface, or a `Map` with such values. */
+        private fun elementsOf(parameter: Class<*>, generic: Type?): Adaptation? {
+            val arguments = (generic as? ParameterizedType)?.actualTypeArguments ?: return null
+            val element = when {
+                Map::class.java.isAssignableFrom(parameter) && parameter.isAssignableFrom(java.util.LinkedHashMap::class.java) -> arguments.getOrNull(1)
+                parameter.isAssignableFrom(java.util.ArrayList::class.java) || parameter.isAssignableFrom(java.util.LinkedHashSet::class.java) -> arguments.getOrNull(0)
+                else -> null
+            }
+            val bound = (element as? WildcardType)?.upperBounds?.firstOrNull() ?: element
+            val functional = (bound as? Class<*>)?.takeIf { FunctionalInterfaces.samOf(it) != null } ?: return null
+            return Elements(functional)
+        }
+    }
+}
