@@ -37,11 +37,17 @@ internal sealed class Adaptation {
             val adapter = adapter ?: return argument
             fun fit(element: Any?): Any? =
                 if (element == null || type.isInstance(element) || !adapter.canAdapt(element, type)) element else adapter.adapt(element, type)
+            /** [items] fitted, or null when every one fits as it is. */
+            fun fitted(items: Collection<*>): List<Any?>? {
+                val result = items.map(::fit)
+                return if (result.zip(items).all { (new, old) -> new === old }) null else result
+            }
             return when (argument.javaClass) {
-                java.util.ArrayList::class.java -> (argument as List<*>).let { list -> if (list.all { fit(it) === it }) list else list.mapTo(ArrayList(list.size), ::fit) }
-                java.util.LinkedHashSet::class.java -> (argument as Set<*>).let { set -> if (set.all { fit(it) === it }) set else set.mapTo(LinkedHashSet(), ::fit) }
-                java.util.LinkedHashMap::class.java -> (argument as Map<*, *>).let { map ->
-                    if (map.values.all { fit(it) === it }) map else map.entries.associateTo(LinkedHashMap()) { (key, value) -> key to fit(value) }
+                java.util.ArrayList::class.java -> fitted(argument as List<*>)?.let { ArrayList(it) } ?: argument
+                java.util.LinkedHashSet::class.java -> fitted(argument as Set<*>)?.let { LinkedHashSet(it) } ?: argument
+                java.util.LinkedHashMap::class.java -> {
+                    val map = argument as Map<*, *>
+                    fitted(map.values)?.let { values -> LinkedHashMap<Any?, Any?>().apply { map.keys.zip(values).forEach { (key, value) -> put(key, value) } } } ?: argument
                 }
                 else -> argument
             }
