@@ -22,3 +22,12 @@ object Shapes {
 
     fun notes(): com.acme.api.Notes = com.acme.api.Notes(listOf(com.acme.api.hidden.Note("seven")))
 }
+
+/** A comparable and iterable target: `major.minor`, iterating its two numbers. */
+class Version(val major: Int, val minor: Int) : Comparable<Version>, Iterable<Int> {
+    override fun compareTo(other: Version): Int = compareValuesBy(this, other, Version::major, Version::minor)
+
+    override fun iterator(): Iterator<Int> = listOf(major, minor).iterator()
+
+    override fun toString(): String = "$major.$minor"
+}

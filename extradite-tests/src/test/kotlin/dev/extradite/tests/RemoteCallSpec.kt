@@ -121,6 +121,23 @@ class RemoteCallSpec : FunSpec({
         shouldThrow<UnsupportedInteractionError> { view.history() }.message shouldContain "returned a dev.extradite.RemoteObject"
     }
 
+    test("a target that is Comparable or Iterable is used as one through bind") {
+        Fixtures.open("com.acme.heavy.Version").use { versions ->
+            @Suppress("UNCHECKED_CAST")
+            val older = versions.newInstance(1, 9).bind(Comparable::class.java) as Comparable<Any>
+            val newer = versions.newInstance(2, 0).bind(Comparable::class.java)
+            (older < newer) shouldBe true
+            listOf(newer, older).sortedWith { a, b -> (a as Comparable<Any>).compareTo(b) }.map { it.toString() } shouldBe
+                listOf("Comparable(1.9)", "Comparable(2.0)")
+            @Suppress("UNCHECKED_CAST")
+            val numbers = versions.newInstance(3, 4).bind(Iterable::class.java) as Iterable<Int>
+            numbers.toList() shouldBe listOf(3, 4)
+            var sum = 0
+            for (n in numbers) sum += n
+            sum shouldBe 7
+        }
+    }
+
     test("batch runs the calls in order in one request") {
         val counter = counters(0)
         counter.batch("increment", listOf(listOf(1), listOf(2), listOf(3))) shouldBe listOf(1, 3, 6)
