@@ -45,7 +45,7 @@ public fun target(target: String): ExtraditeBuilder = ExtraditeBuilder(target)
  */
 @JvmOverloads
 public fun prewarmSession(shareKey: String, configure: ExtraditeBuilder.() -> Unit = {}): Boolean =
-    SessionRegistry.prewarm(ExtraditeBuilder(null).apply(configure).shareKey(shareKey).buildConfig())
+    ExtraditeBuilder(null).apply(configure).shareKey(shareKey).prewarm()
 
 /**
  * Stops the shared child of [shareKey] at once, whatever handles it still has (their calls then

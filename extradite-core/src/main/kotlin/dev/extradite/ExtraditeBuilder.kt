@@ -160,6 +160,29 @@ public class ExtraditeBuilder internal constructor(target: String?) {
         return remote
     }
 
+    /**
+     * Starts the shared child these settings describe now, without opening the target, so that
+     * the first [open] with the same [shareKey] finds it warm; blocks until it is up. This is
+     * Java's form of `prewarmSession`:
+     *
+     * ```java
+     * Extradite.target("com.acme.Parser").classpath(parserJar).shareKey("parsers").prewarm();
+     * ```
+     *
+     * Returns true when it started one, false when one was already running. A keep-alive of 30
+     * seconds applies unless [keepAlive] says otherwise.
+     *
+     * @throws IllegalStateException without a [shareKey].
+     * @throws ExtraditeModuleLeakError when a package of the protected tree is already defined in the host.
+     * @throws ExtraditeChildExitedError when the child fails to start or connect within the startup timeout.
+     */
+    public fun prewarm(): Boolean {
+        checkNotNull(shareKey) { "prewarm() needs shareKey(...): only a shared child outlives the call that starts it" }
+        val config = buildConfig()
+        config.protectedTree.checkNotDefinedInHost()
+        return SessionRegistry.prewarm(config)
+    }
+
     internal fun buildConfig(): SessionConfig {
         require(keepAlive == null || shareKey != null) { "keepAlive(...) requires shareKey(...): only a shared child can be kept warm" }
         val packages = if (target.isEmpty()) protectedPackages else listOf(target.substringBeforeLast('.', "")) + protectedPackages

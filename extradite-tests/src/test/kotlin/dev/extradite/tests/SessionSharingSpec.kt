@@ -3,6 +3,7 @@ package dev.extradite.tests
 import dev.extradite.ExtraditeProtocolError
 import dev.extradite.closeSession
 import dev.extradite.prewarmSession
+import dev.extradite.target
 import io.kotest.assertions.nondeterministic.eventually
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
@@ -101,6 +102,17 @@ class SessionSharingSpec : FunSpec({
         closeSession("share-5") shouldBe true
         closeSession("share-5") shouldBe false
         eventually(10.seconds) { Fixtures.isAlive(pid) shouldBe false }
+    }
+
+    test("a builder prewarms the shared child of its key (Java's form), which open() then finds running") {
+        val builder = target("com.acme.heavy.Probe").classpath(Fixtures.targetJar, Fixtures.sharedJar).shareKey("share-9")
+        builder.prewarm() shouldBe true
+        builder.prewarm() shouldBe false
+        val pid = builder.open().use { it.call("pid") as Long }
+        Fixtures.isAlive(pid) shouldBe true
+        closeSession("share-9") shouldBe true
+        eventually(10.seconds) { Fixtures.isAlive(pid) shouldBe false }
+        shouldThrow<IllegalStateException> { target("com.acme.heavy.Probe").prewarm() }.message shouldContain "shareKey"
     }
 
     test("closeSession stops a child that still has handles; their calls then fail clearly") {
