@@ -40,6 +40,20 @@ public class Overloads {
     public int[] squares(int n) { int[] r = new int[n]; for (int i = 0; i < n; i++) r[i] = i * i; return r; }
     public String[] words() { return new String[] {"a", "b"}; }
 
+    /** ByteBuffers: what arrived (kind, position/limit), a reversed copy, a direct one made here. */
+    public String describe(java.nio.ByteBuffer b) { return (b.isDirect() ? "direct " : "heap ") + b.position() + "/" + b.limit(); }
+    public java.nio.ByteBuffer reversed(java.nio.ByteBuffer b) {
+        byte[] bytes = new byte[b.remaining()];
+        b.get(bytes);
+        for (int i = 0, j = bytes.length - 1; i < j; i++, j--) { byte t = bytes[i]; bytes[i] = bytes[j]; bytes[j] = t; }
+        return java.nio.ByteBuffer.wrap(bytes);
+    }
+    public java.nio.ByteBuffer directOf(int size) {
+        java.nio.ByteBuffer d = java.nio.ByteBuffer.allocateDirect(size);
+        for (int i = 0; i < size; i++) d.put((byte) i);
+        return d.flip();
+    }
+
     public static int getCounter() { return counter; }
 
     public int rejectBytes(byte[] bytes) { throw new IllegalArgumentException("rejected " + bytes.length + " bytes"); }

@@ -101,6 +101,28 @@ class BulkTransferSpec : FunSpec({
         }
     }
 
+    test("a ByteBuffer travels as its remaining bytes, heap or direct as sent, small and through shared memory") {
+        Fixtures.open("com.acme.heavy.Overloads").use { overloads ->
+            val target = overloads.newInstance()
+            for (size in listOf(16, 1 shl 20)) {
+                val bytes = ByteArray(size + 4) { (it * 7).toByte() }
+                // A heap buffer with a position and a limit: only what lies between them goes.
+                val heap = java.nio.ByteBuffer.wrap(bytes).position(2).limit(size + 2)
+                target.call("describe", heap) shouldBe "heap 0/$size"
+                heap.position() shouldBe 2
+                val back = target.call("reversed", heap) as java.nio.ByteBuffer
+                back.remaining() shouldBe size
+                (0 until size).all { back.get(it) == bytes[size + 1 - it] } shouldBe true
+                val direct = java.nio.ByteBuffer.allocateDirect(size).put(bytes, 0, size).flip()
+                target.call("describe", direct) shouldBe "direct 0/$size"
+                val made = target.call("directOf", size) as java.nio.ByteBuffer
+                made.isDirect shouldBe true
+                made.remaining() shouldBe size
+                made.get(size - 1) shouldBe (size - 1).toByte()
+            }
+        }
+    }
+
     test("a threshold that is not a byte count is refused when the session starts, naming the setting") {
         Fixtures.withHostProperty("extradite.bulk.threshold", "64k") {
             shouldThrow<IllegalArgumentException> { Fixtures.open("com.acme.heavy.Overloads") }.message shouldContain "extradite.bulk.threshold=64k"

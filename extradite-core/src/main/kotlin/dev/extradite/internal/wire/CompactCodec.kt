@@ -252,7 +252,7 @@ public object CompactCodec {
     /** Collections nest at most [MAX_DEPTH] deep here (deeper ones go as JSON), so decoding never recurses further. */
     private fun isCompact(value: WireValue, depth: Int): Boolean = when (value) {
         WireValue.Null, is WireValue.Bool, is WireValue.I8, is WireValue.I16, is WireValue.I32, is WireValue.I64,
-        is WireValue.F32, is WireValue.F64, is WireValue.Chr, is WireValue.Str, is WireValue.PrimitiveArray,
+        is WireValue.F32, is WireValue.F64, is WireValue.Chr, is WireValue.Str, is WireValue.PrimitiveArray, is WireValue.BufferOf,
         is WireValue.PackedList, is WireValue.Ref, is WireValue.EnumOf,
         -> true
         is WireValue.ListOf -> depth < MAX_DEPTH && value.items.all { isCompact(it, depth + 1) }
@@ -300,6 +300,7 @@ public object CompactCodec {
             is WireValue.EnumOf -> { out.byte(16); out.string(value.type); out.string(value.name) }
             is WireValue.ObjectArray -> { out.byte(17); out.string(value.componentType); values(out, value.items) }
             is WireValue.RecordOf -> { out.byte(18); out.string(value.type); values(out, value.components) }
+            is WireValue.BufferOf -> { out.byte(19); out.byte(if (value.direct) 1 else 0); out.int(value.attachment) }
             else -> error("not compact: $value")
         }
     }
@@ -345,6 +346,10 @@ public object CompactCodec {
                 17 -> WireValue.ObjectArray(string(input), values(input, depth + 1))
                 else -> WireValue.RecordOf(string(input), values(input, depth + 1))
             }
+        }
+        19 -> {
+            val direct = input.get() != 0.toByte()
+            WireValue.BufferOf(input.int, direct)
         }
         else -> violation("value tag $tag")
     }

@@ -117,6 +117,11 @@ public class ValueEncoder(private val context: CodecContext) {
         if (context.policyFor(value) == TransportPolicy.REFERENCE) return context.export(value)
         return when (value) {
             is ByteArray -> attach(PrimitiveType.BYTE, value)
+            // Its remaining bytes; the sender's buffer keeps its position.
+            is ByteBuffer -> {
+                attachments.add(ByteArray(value.remaining()).also { value.duplicate().get(it) })
+                WireValue.BufferOf(attachments.size - 1, value.isDirect)
+            }
             is IntArray -> attach(PrimitiveType.INT, ByteBuffer.allocate(value.size * 4).also { it.asIntBuffer().put(value) }.array())
             is LongArray -> attach(PrimitiveType.LONG, ByteBuffer.allocate(value.size * 8).also { it.asLongBuffer().put(value) }.array())
             is DoubleArray -> attach(PrimitiveType.DOUBLE, ByteBuffer.allocate(value.size * 8).also { it.asDoubleBuffer().put(value) }.array())
@@ -209,6 +214,10 @@ public class ValueDecoder(private val context: CodecContext, private val attachm
         is WireValue.Chr -> value.v
         is WireValue.Str -> value.v
         is WireValue.PrimitiveArray -> decodeArray(value)
+        is WireValue.BufferOf -> {
+            val bytes = decodeArray(WireValue.PrimitiveArray(PrimitiveType.BYTE, value.attachment)) as ByteArray
+            if (value.direct) ByteBuffer.allocateDirect(bytes.size).put(bytes).flip() else ByteBuffer.wrap(bytes)
+        }
         is WireValue.ObjectArray -> {
             val component = context.loadValueType(value.componentType)
             val array = java.lang.reflect.Array.newInstance(component, value.items.size)

@@ -30,6 +30,12 @@ public sealed class WireValue {
     /** A primitive array; its bytes travel as raw attachment number [attachment] of the frame. */
     @Serializable @SerialName("parr") public data class PrimitiveArray(val type: PrimitiveType, val attachment: Int) : WireValue()
 
+    /**
+     * A `ByteBuffer`'s remaining bytes, which travel as raw attachment number [attachment]; the
+     * receiver gets a buffer of them from position 0, [direct] when the one sent was.
+     */
+    @Serializable @SerialName("buf") public data class BufferOf(val attachment: Int, val direct: Boolean) : WireValue()
+
     /** An array of references, rebuilt with component type [componentType] where the receiver can load it. */
     @Serializable @SerialName("oarr") public data class ObjectArray(val componentType: String, val items: List<WireValue>) : WireValue()
 

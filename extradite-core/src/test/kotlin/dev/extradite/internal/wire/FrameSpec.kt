@@ -87,7 +87,7 @@ class FrameSpec : FunSpec({
         val values = listOf(
             WireValue.Null, WireValue.Bool(true), WireValue.I8(-3), WireValue.I16(300), WireValue.I32(-7), WireValue.I64(Long.MIN_VALUE),
             WireValue.F32(Float.NaN), WireValue.F64(-0.0), WireValue.Chr('✓'), WireValue.Str("ünïcødé"),
-            WireValue.PrimitiveArray(PrimitiveType.INT, 0), WireValue.PackedList(PrimitiveType.LONG, 1),
+            WireValue.PrimitiveArray(PrimitiveType.INT, 0), WireValue.PackedList(PrimitiveType.LONG, 1), WireValue.BufferOf(2, true), WireValue.BufferOf(3, false),
             WireValue.Ref(Side.HOST, 9, "com.acme.X", listOf("java.lang.Runnable"), "run"), WireValue.Ref(Side.CHILD, 1, "Y"),
             WireValue.EnumOf("com.acme.Color", "RED"), WireValue.ListOf(emptyList()),
             WireValue.MapOf(listOf(WireValue.Str("index"), WireValue.Str("scaled")), listOf(WireValue.I32(3), WireValue.F64(0.3))),
