@@ -74,4 +74,18 @@ class HandleLifecycleSpec : FunSpec({
         again.isReleased shouldBe false
         target.call("isHeld", again) shouldBe true
     }
+
+    test("close() on an instance frees it in the child's table; close() on an unshared class stops the child") {
+        Fixtures.open("com.acme.heavy.Sleeper").use { sleepers ->
+            val baseline = sleepers.stats().childExports
+            val sleeper = sleepers.newInstance()
+            sleepers.stats().childExports shouldBe baseline + 1
+            val pid = sleeper.call("pid") as Long
+            sleeper.close()
+            // Releases are gathered and sent on the session's own coroutine, right after.
+            eventually(5.seconds) { sleepers.stats().childExports shouldBe baseline }
+            sleepers.close()
+            eventually(10.seconds) { Fixtures.isAlive(pid) shouldBe false }
+        }
+    }
 })

@@ -138,6 +138,12 @@ class RemoteCallSpec : FunSpec({
         }
     }
 
+    test("a batch stops at the first call that fails: the calls after it do not run") {
+        val counter = counters(0)
+        shouldThrow<UnsupportedInteractionError> { counter.batch("increment", listOf(listOf(1), listOf("two"), listOf(4))) }
+        counter.get("value") shouldBe 1
+    }
+
     test("batch runs the calls in order in one request") {
         val counter = counters(0)
         counter.batch("increment", listOf(listOf(1), listOf(2), listOf(3))) shouldBe listOf(1, 3, 6)

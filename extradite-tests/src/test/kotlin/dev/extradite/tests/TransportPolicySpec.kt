@@ -57,10 +57,12 @@ class TransportPolicySpec : FunSpec({
         target.bind(NumberSource::class.java).numbers(50).javaClass shouldBe java.util.ArrayList::class.java
     }
 
-    test("a type rule sends matching values by handle") {
+    test("a type rule sends matching values by handle; a call override beats it") {
         val target = valueSession.newInstance()
         target.call("typeOf", setOf(1)) shouldBe "proxy"
         target.call("typeOf", listOf(1)) shouldBe "java.util.ArrayList"
+        target.withPolicy(TransportPolicy.VALUE).call("typeOf", setOf(1)) shouldBe "java.util.LinkedHashSet"
+        target.withPolicy(TransportPolicy.VALUE).call("echo", setOf(1, 2)) shouldBe setOf(1, 2)
     }
 
     test("a REFERENCE session sends lists by handle and receives the child's collections as handles") {
