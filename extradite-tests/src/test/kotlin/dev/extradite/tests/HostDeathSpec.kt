@@ -4,6 +4,7 @@ import io.kotest.assertions.nondeterministic.eventually
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldBeEmpty
+import io.kotest.matchers.collections.shouldNotBeEmpty
 import io.kotest.matchers.collections.shouldContain
 import io.kotest.matchers.longs.shouldBeLessThan
 import io.kotest.matchers.shouldBe
@@ -52,11 +53,18 @@ class HostDeathSpec : FunSpec({
             .filter { it.fileName.toString().removePrefix("extradite-").all(Char::isDigit) }
             .toSet()
 
-    test("a host killed with SIGKILL leaves no child behind, and no socket directory") {
+    /** The sessions' shared-memory directories, where the machine has /dev/shm. */
+    val shm = Paths.get("/dev/shm")
+    fun bulkDirectories(): Set<java.nio.file.Path> = if (Files.isDirectory(shm)) shm.listDirectoryEntries("extradite-bulk-*").toSet() else emptySet()
+
+    test("a host killed with SIGKILL leaves no child behind, no socket directory and no shared-memory directory") {
         val directoriesBefore = socketDirectories()
+        val bulkBefore = bulkDirectories()
         val lifetimes = mutableListOf<Long>()
         repeat(3) {
             val (host, child) = startHost("wait")
+            // The host made one for its session (the killed host cannot delete it: its child does).
+            if (Files.isDirectory(shm)) (bulkDirectories() - bulkBefore).shouldNotBeEmpty()
             val childExit = ProcessHandle.of(child).orElseThrow().onExit()
             host.destroyForcibly()
             host.waitFor(10, TimeUnit.SECONDS) shouldBe true
@@ -69,6 +77,7 @@ class HostDeathSpec : FunSpec({
         lifetimes.max() shouldBeLessThan 2_000L
         // Each host deleted its socket's directory as soon as its child had connected.
         (socketDirectories() - directoriesBefore).shouldBeEmpty()
+        (bulkDirectories() - bulkBefore).shouldBeEmpty()
     }
 
     test("with INHERIT the child writes straight to the host process's own stdout") {
