@@ -10,6 +10,10 @@ data class Point(val x: Int, val y: Int)
 @Serializable
 data class Notes(val notes: List<com.acme.api.hidden.Note>)
 
+/** A `@Serializable` value whose property is another (unprotected) one that leads to the protected package. */
+@Serializable
+data class Outer(val notes: Notes)
+
 /** An enum both sides load. */
 enum class Color { RED, GREEN, BLUE }
 

@@ -21,6 +21,13 @@ object Shapes {
     fun wrapped(): com.acme.api.Wrapped = com.acme.api.Wrapped(com.acme.api.hidden.Inner(7))
 
     fun notes(): com.acme.api.Notes = com.acme.api.Notes(listOf(com.acme.api.hidden.Note("seven")))
+
+    /** Values one step further from com.acme.api.hidden: through a component's supertype, a nested serializable, an array's element type. */
+    fun holder(): com.acme.api.Holder = com.acme.api.Holder(null)
+
+    fun outer(): com.acme.api.Outer = com.acme.api.Outer(com.acme.api.Notes(emptyList()))
+
+    fun mids(): Array<Array<com.acme.api.Mid>> = arrayOf()
 }
 
 /** A comparable and iterable target: `major.minor`, iterating its two numbers. */

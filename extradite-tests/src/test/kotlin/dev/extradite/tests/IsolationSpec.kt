@@ -7,6 +7,7 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.booleans.shouldBeFalse
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
+import io.kotest.matchers.types.shouldBeInstanceOf
 
 /** The protected tree is checked before anything starts and on every call; the target's name forms are accepted. */
 class IsolationSpec : FunSpec({
@@ -42,12 +43,46 @@ class IsolationSpec : FunSpec({
     test("a value whose type refers to protected types (a record's component, a property's type argument) is blocked before the host loads any") {
         Fixtures.open("com.acme.heavy.Shapes") { protect("com.acme.api.hidden") }.use { shapes ->
             val wrapped = shouldThrow<ExtraditeModuleLeakError> { shapes.call("wrapped") }
-            wrapped.message shouldContain "com.acme.api.Wrapped, whose class refers to com.acme.api.hidden.Inner"
+            wrapped.message shouldContain "com.acme.api.Wrapped, whose class leads to com.acme.api.hidden.Inner"
             val notes = shouldThrow<ExtraditeModuleLeakError> { shapes.call("notes") }
-            notes.message shouldContain "com.acme.api.Notes, whose class refers to com.acme.api.hidden.Note"
+            notes.message shouldContain "com.acme.api.Notes, whose class leads to com.acme.api.hidden.Note"
+            // One step further: a component type's superclass, a nested serializable's property, an array of arrays.
+            shouldThrow<ExtraditeModuleLeakError> { shapes.call("holder") }.message shouldContain
+                "com.acme.api.Holder, whose class leads to com.acme.api.hidden.Base (through com.acme.api.Mid)"
+            shouldThrow<ExtraditeModuleLeakError> { shapes.call("outer") }.message shouldContain "com.acme.api.hidden.Note"
+            shouldThrow<ExtraditeModuleLeakError> { shapes.call("mids") }.message shouldContain "com.acme.api.hidden.Base"
             ClassLoader.getSystemClassLoader().getDefinedPackage("com.acme.api.hidden") shouldBe null
             // The session goes on.
             shapes.call("origin").toString() shouldBe "Point(x=0, y=0)"
+        }
+    }
+
+    test("a protected package that a thread's context class loader defined fails that thread's calls, right after a clean call from another thread") {
+        Fixtures.open("com.acme.heavy.Counter") { protect("com.acme.api.hidden") }.use { counters ->
+            val counter = counters.newInstance(1)
+            /** A blocking call from a fresh thread whose context class loader is [context]; its failure, or null. */
+            fun callFrom(context: ClassLoader): Throwable? {
+                val failure = java.util.concurrent.CompletableFuture<Throwable?>()
+                Thread {
+                    Thread.currentThread().contextClassLoader = context
+                    failure.complete(runCatching { counter.callBlocking("increment", 1) }.exceptionOrNull())
+                }.start()
+                return failure.get(30, java.util.concurrent.TimeUnit.SECONDS)
+            }
+            val application = Thread.currentThread().contextClassLoader
+            java.net.URLClassLoader(arrayOf(Fixtures.sharedJar.toUri().toURL()), ClassLoader.getPlatformClassLoader()).use { plugin ->
+                Class.forName("com.acme.api.hidden.Base", false, plugin)
+                // From the application's loaders all is clean, and the walks say so; the second
+                // call loads no class the first did not, so the next walk is skipped unless the
+                // context class loader differs.
+                callFrom(application) shouldBe null
+                callFrom(application) shouldBe null
+                val error = callFrom(plugin)
+                error.shouldBeInstanceOf<ExtraditeModuleLeakError>()
+                error.message shouldContain "package com.acme.api.hidden of the protected tree"
+                callFrom(application) shouldBe null
+                counter.get("value") shouldBe 4
+            }
         }
     }
 

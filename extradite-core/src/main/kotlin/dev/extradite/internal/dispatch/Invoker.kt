@@ -249,7 +249,7 @@ public class Invoker(
             val static = if (kind == Kind.STATIC) "static " else ""
             val closest = names.filter { editDistance(it.lowercase(), name.lowercase()) <= 2 }.minByOrNull { editDistance(it, name) }
             throw UnsupportedInteractionError(
-                "${type.name} has no public ${static}method named '$name'" + (closest?.let { "; did you mean '$it'?" } ?: "") +
+                "${type.name} has no public ${static}method named '$name'" + (closest?.let { "; did you mean '$it'?" } ?: ".") +
                     " Its public ${static}methods are: " + names.take(MAX_LISTED).joinToString() +
                     (if (names.size > MAX_LISTED) " and ${names.size - MAX_LISTED} more" else ""),
             )

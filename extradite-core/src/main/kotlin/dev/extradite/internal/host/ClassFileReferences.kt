@@ -3,65 +3,131 @@ package dev.extradite.internal.host
 import java.io.ByteArrayInputStream
 import java.io.DataInputStream
 import java.io.IOException
+import java.net.URL
 
 /**
- * The class names a class file refers to, read from its constant pool without loading the class
- * or anything it names: its fields' and methods' descriptors, generic signatures and the classes
- * its code uses. A value type the child sends is looked at this way before the host builds a
- * value of it, because building one resolves such names: a record's components are loaded by
- * its canonical constructor's lookup, a `@Serializable` class's properties by its serializer.
+ * The class names class files refer to, read from their constant pools without loading them:
+ * descriptors, generic signatures, superclasses, interfaces and the classes their code uses. A
+ * value type the child sends is looked at this way before the host builds a value of it,
+ * because building one loads more than the type itself: a record's canonical constructor lookup
+ * loads its component types and their supertypes, a `@Serializable` class's serializer loads its
+ * properties' serializers, an enum's initialisation its constant bodies, and so on from there.
+ *
+ * The search follows references from class file to class file, through the classes [loader]
+ * finds; it does not follow into the JDK's own classes or extradite's runtime jars (Kotlin,
+ * kotlinx, Ktor, SLF4J), which cannot refer to an application's packages. It is conservative: a
+ * type from which any protected class can be reached is refused, whether or not building the
+ * value would reach it.
  */
-internal object ClassFileReferences {
+internal class ClassFileReferences(private val loader: ClassLoader, private val runtimeJars: Set<String>) {
+    /** Per internal name, the internal names its class file refers to; empty when it is not followed. */
+    private val references = java.util.concurrent.ConcurrentHashMap<String, List<String>>()
+
     /**
-     * The first internal name (`com/acme/X`) in the class file [bytes] whose package lies in
-     * [tree]; null when none does, or when [bytes] is not a class file this reader understands
-     * (the value is then built as before, and the per-call check still catches a leak).
+     * The first protected class (a dotted name, with the class that refers to it) reachable from
+     * the class [binaryName]; null when none is, within [MAX_CLASSES] class files.
      */
-    fun firstProtected(bytes: ByteArray, tree: ProtectedTree): String? {
-        val roots = tree.roots.filter { it.isNotEmpty() }.map { it.replace('.', '/') + "/" }
-        if (roots.isEmpty()) return null
-        for (text in utf8Constants(bytes) ?: return null) {
-            if ('/' !in text) continue
-            for (root in roots) {
-                // An internal name (a CONSTANT_Class), or one inside a descriptor or signature: `Lcom/acme/X;`.
-                if (text.startsWith(root)) return text
-                val at = text.indexOf("L$root")
-                if (at >= 0) return text.substring(at + 1).substringBefore(';').substringBefore('<')
+    fun firstProtectedReachable(binaryName: String, tree: ProtectedTree): String? {
+        val start = binaryName.replace('.', '/')
+        val seen = HashSet<String>()
+        val queue = ArrayDeque<String>()
+        queue.add(start)
+        seen.add(start)
+        while (queue.isNotEmpty() && seen.size <= MAX_CLASSES) {
+            val name = queue.removeFirst()
+            for (reference in referencesOf(name)) {
+                if (tree.containsType(reference.replace('/', '.'))) {
+                    return reference.replace('/', '.') + if (name == start) "" else " (through ${name.replace('/', '.')})"
+                }
+                if (seen.add(reference)) queue.add(reference)
             }
         }
         return null
     }
 
-    /** The CONSTANT_Utf8 entries of a class file; null when it is not one. */
-    private fun utf8Constants(bytes: ByteArray): List<String>? = try {
-        val input = DataInputStream(ByteArrayInputStream(bytes))
-        if (input.readInt() != MAGIC) {
-            null
+    private fun referencesOf(internalName: String): List<String> = references.computeIfAbsent(internalName) {
+        val resource = loader.getResource("$internalName.class")
+        if (resource == null || !isFollowed(resource)) {
+            emptyList()
         } else {
-            input.readUnsignedShort() // minor version
-            input.readUnsignedShort() // major version
-            val count = input.readUnsignedShort()
-            val texts = ArrayList<String>()
-            var index = 1
-            while (index < count) {
-                when (val tag = input.readUnsignedByte()) {
-                    1 -> texts += input.readUTF()
-                    7, 8, 16, 19, 20 -> input.skipNBytes(2)
-                    15 -> input.skipNBytes(3)
-                    3, 4, 9, 10, 11, 12, 17, 18 -> input.skipNBytes(4)
-                    5, 6 -> {
-                        input.skipNBytes(8)
-                        index++ // longs and doubles take two entries
-                    }
-                    else -> throw IOException("constant pool tag $tag")
-                }
-                index++
+            try {
+                resource.openStream().use { classNames(it.readAllBytes()) }
+            } catch (_: IOException) {
+                emptyList()
             }
-            texts
         }
-    } catch (_: IOException) {
-        null
     }
 
-    private const val MAGIC = 0xCAFEBABE.toInt()
+    /** Not the JDK's classes (`jrt:`), nor those of extradite's runtime jars. */
+    private fun isFollowed(resource: URL): Boolean {
+        if (resource.protocol == "jrt") return false
+        if (resource.protocol != "jar") return true
+        val jar = resource.path.substringBefore("!/").removePrefix("file:")
+        return jar.substringAfterLast('/') !in runtimeJars
+    }
+
+    companion object {
+        /** The most class files one search reads; a search that reaches it finds nothing more. */
+        const val MAX_CLASSES = 20_000
+
+        /**
+         * The internal names (`com/acme/X`) a class file's constant pool mentions, as class
+         * entries or inside descriptors and signatures (`Lcom/acme/X;`, array descriptors
+         * unwrapped); empty when [bytes] is not a class file this reader understands.
+         */
+        fun classNames(bytes: ByteArray): List<String> {
+            val names = LinkedHashSet<String>()
+            for (text in utf8Constants(bytes) ?: return emptyList()) {
+                if ('/' !in text) continue
+                var at = text.indexOf('L')
+                var inDescriptor = false
+                while (at >= 0) {
+                    val end = text.indexOfAny(charArrayOf(';', '<'), at + 1)
+                    if (end < 0) break
+                    val candidate = text.substring(at + 1, end)
+                    if ('/' in candidate && candidate.none { it == '(' || it == ')' || it == ' ' }) {
+                        names += candidate
+                        inDescriptor = true
+                    }
+                    at = text.indexOf('L', end)
+                }
+                // A class entry: an internal name as it stands.
+                if (!inDescriptor && text.none { it == ';' || it == '(' || it == ' ' || it == '<' }) names += text.trimStart('[')
+            }
+            return names.toList()
+        }
+
+        /** The CONSTANT_Utf8 entries of a class file; null when it is not one. */
+        private fun utf8Constants(bytes: ByteArray): List<String>? = try {
+            val input = DataInputStream(ByteArrayInputStream(bytes))
+            if (input.readInt() != MAGIC) {
+                null
+            } else {
+                input.readUnsignedShort() // minor version
+                input.readUnsignedShort() // major version
+                val count = input.readUnsignedShort()
+                val texts = ArrayList<String>()
+                var index = 1
+                while (index < count) {
+                    when (val tag = input.readUnsignedByte()) {
+                        1 -> texts += input.readUTF()
+                        7, 8, 16, 19, 20 -> input.skipNBytes(2)
+                        15 -> input.skipNBytes(3)
+                        3, 4, 9, 10, 11, 12, 17, 18 -> input.skipNBytes(4)
+                        5, 6 -> {
+                            input.skipNBytes(8)
+                            index++ // longs and doubles take two entries
+                        }
+                        else -> throw IOException("constant pool tag $tag")
+                    }
+                    index++
+                }
+                texts
+            }
+        } catch (_: IOException) {
+            null
+        }
+
+        private const val MAGIC = 0xCAFEBABE.toInt()
+    }
 }

@@ -51,45 +51,48 @@ internal class HostSession private constructor(
 ) : Peer(Side.HOST, PolicyRules(config.policy, config.typeRules)) {
     private val closing = AtomicBoolean(false)
 
-    /** The protected tree: the union of the trees of every target that joined this (shared) session. */
+    /**
+     * What isolation knows for one protected tree: the tree (the union of the trees of every
+     * target that joined this shared session), what the value types sent so far can reach, and
+     * when the host was last found clean. Replaced whole when the tree grows, so that nothing
+     * learnt under a smaller tree is kept.
+     */
+    private class Isolation(val tree: ProtectedTree) {
+        /** Per value type the child sent (and per class loader): the protected class it can reach, or "" for none. */
+        val reachable = java.util.concurrent.ConcurrentHashMap<Pair<ClassLoader, String>, String>()
+
+        /** Per class loader: what its class files refer to. */
+        val references = java.util.concurrent.ConcurrentHashMap<ClassLoader, ClassFileReferences>()
+
+        /** The last clean walk: the calling thread's context class loader, and [LoadedClasses.total] then. */
+        @Volatile
+        var clean: Pair<ClassLoader?, Long>? = null
+    }
+
     @Volatile
-    private var protectedTree: ProtectedTree = config.protectedTree
+    private var isolation = Isolation(config.protectedTree)
 
     @Synchronized
     fun protect(tree: ProtectedTree) {
-        protectedTree = ProtectedTree((protectedTree.roots + tree.roots).distinct())
-        classesAtLastCheck = LoadedClasses.UNKNOWN
-        protectedReferences.clear()
+        isolation = Isolation(ProtectedTree((isolation.tree.roots + tree.roots).distinct()))
     }
-
-    /** Per value type the child sent: the protected type its class file refers to, or "" for none. */
-    private val protectedReferences = java.util.concurrent.ConcurrentHashMap<String, String>()
-
-    private fun referenceIn(tree: ProtectedTree, loader: ClassLoader, name: String): String {
-        val bytes = try {
-            loader.getResourceAsStream(name.replace('.', '/') + ".class")?.use { it.readAllBytes() }
-        } catch (_: java.io.IOException) {
-            null
-        }
-        return bytes?.let { ClassFileReferences.firstProtected(it, tree) }.orEmpty()
-    }
-
-    /** [LoadedClasses.total] when the host was last found clean of the protected tree. */
-    @Volatile
-    private var classesAtLastCheck: Long = LoadedClasses.UNKNOWN
 
     /**
      * Refuses to send a call once a package of the protected tree has been defined in the host
      * since the session started (`extradite(...)` refused to start with one already defined).
-     * The loaders are walked only when the JVM has loaded classes since the last clean walk;
+     * The loaders are walked only when the JVM has loaded classes since the last clean walk,
+     * made from a thread with the same context class loader (the walk includes that loader);
      * while a leak stands, every call walks again and fails.
      */
     private fun checkIsolation() {
+        val state = isolation
         val loaded = LoadedClasses.total()
-        if (loaded != LoadedClasses.UNKNOWN && loaded == classesAtLastCheck) return
-        protectedTree.checkStillNotDefinedInHost(name)
+        val context = Thread.currentThread().contextClassLoader
+        val clean = state.clean
+        if (loaded != LoadedClasses.UNKNOWN && clean != null && clean.second == loaded && clean.first === context) return
+        state.tree.checkStillNotDefinedInHost(name)
         // Read before the walk: classes the walk itself loaded only cause one more walk.
-        classesAtLastCheck = loaded
+        state.clean = context to loaded
     }
 
     /**
@@ -179,7 +182,8 @@ internal class HostSession private constructor(
 
     override fun loadValueType(name: String): Class<*> {
         // The isolation invariant: a protected type is refused by name, before anything loads it.
-        val tree = protectedTree
+        val state = isolation
+        val tree = state.tree
         if (tree.containsType(name)) {
             throw ExtraditeModuleLeakError(
                 "the child sent a value of type $name, which lies in the protected tree $tree; loading it in the host " +
@@ -188,12 +192,16 @@ internal class HostSession private constructor(
             )
         }
         val loader = Thread.currentThread().contextClassLoader ?: HostSession::class.java.classLoader
-        // Building a value of the type resolves the types it names (a record's components, a
-        // serializable class's properties): those are checked too, from its class file, unloaded.
-        val reference = protectedReferences.computeIfAbsent(name) { referenceIn(tree, loader, name) }
+        // Building a value of the type loads more than the type (a record's component types, a
+        // serializable class's property serializers, their supertypes...): whatever its class
+        // file leads to is checked too, from class files, before anything is loaded.
+        val element = ProtectedTree.elementTypeOf(name)
+        val reference = state.reachable.computeIfAbsent(loader to element) {
+            state.references.computeIfAbsent(loader) { ClassFileReferences(it, runtimeJarNames) }.firstProtectedReachable(element, tree).orEmpty()
+        }
         if (reference.isNotEmpty()) {
             throw ExtraditeModuleLeakError(
-                "the child sent a value of type $name, whose class refers to ${reference.replace('/', '.')} in the protected tree $tree; " +
+                "the child sent a value of type $name, whose class leads to $reference in the protected tree $tree; " +
                     "building it in the host would load the target's code into this JVM. Return a value whose type does not refer to " +
                     "protected types, or receive it as a handle (TransportPolicy.REFERENCE).",
             )
@@ -255,6 +263,11 @@ internal class HostSession private constructor(
 
     companion object {
         private val counter = AtomicInteger()
+
+        /** The file names of extradite's runtime jars, whose classes the isolation search does not follow. */
+        private val runtimeJarNames: Set<String> by lazy {
+            ChildRuntimeClasspath.entries.map { it.fileName.toString() }.filter { it.endsWith(".jar") }.toSet()
+        }
         private val callbackThreads = AtomicInteger()
 
         /**
