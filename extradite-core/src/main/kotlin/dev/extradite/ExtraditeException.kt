@@ -51,9 +51,9 @@ public class ExtraditeRemoteError @JvmOverloads constructor(
      */
     public val remoteTraceback: String,
     /**
-     * True when the exception was thrown in the host JVM, by a host object the child called (a
-     * callback): in the child, every failure of a host object; in the host, one that came back
-     * through the target's frames. False when it was thrown in the child JVM.
+     * True when the exception was first thrown in the host JVM, by a host object the child
+     * called (a callback), and came here through the child; false when it was first thrown in
+     * the child JVM. An exception that crossed the boundary several times keeps where it started.
      */
     public val thrownInHost: Boolean = false,
 ) : ExtraditeException(

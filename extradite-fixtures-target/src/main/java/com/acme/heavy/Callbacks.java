@@ -18,6 +18,8 @@ public class Callbacks {
     /** Functional objects inside containers: each applied to x, summed. */
     public int applyAll(List<IntUnaryOperator> fs, int x) { int s = 0; for (IntUnaryOperator f : fs) s += f.applyAsInt(x); return s; }
     public int applyNamed(Map<String, ? extends IntUnaryOperator> fs, String name, int x) { return fs.get(name).applyAsInt(x); }
+    public int applyAllArrayList(ArrayList<IntUnaryOperator> fs, int x) { return applyAll(fs, x); }
+    public int failWith(String message) { throw new IllegalStateException(message); }
     public int applyKotlin(Function1<Integer, Integer> f, int x) { return f.invoke(x); }
     public int callIntCallback(IntCallback callback, int x) { return callback.call(x); }
     public void run(Runnable r) { r.run(); }

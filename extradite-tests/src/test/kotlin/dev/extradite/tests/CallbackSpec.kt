@@ -78,6 +78,29 @@ class CallbackSpec : FunSpec({
         val double: (Int) -> Int = { it * 2 }
         target.call("applyAll", listOf(plusOne, double, IntUnaryOperator { it - 1 }), 10) shouldBe 11 + 20 + 9
         target.call("applyNamed", mapOf("double" to double, "plusOne" to plusOne), "double", 21) shouldBe 42
+        target.call("applyAllArrayList", listOf(plusOne, double), 10) shouldBe 31
+    }
+
+    test("lambdas in the lists an inner class's constructor takes are adapted to each list's own interface") {
+        Fixtures.open("com.acme.heavy.Pairs") { shareKey("pairs") }.use { pairs ->
+            Fixtures.open("com.acme.heavy.Pairs\$Both") { shareKey("pairs") }.use { boths ->
+                val plusOne: (Int) -> Int = { it + 1 }
+                val tenTimes: (Long) -> Long = { it * 10 }
+                boths.newInstance(pairs.newInstance(), listOf(plusOne), listOf(tenTimes)).call("apply", 3) shouldBe 4L + 30L
+            }
+        }
+    }
+
+    test("an exception that crossed twice keeps its origin, and its traceback labels each JVM it went through") {
+        val error = shouldThrow<ExtraditeRemoteError> {
+            target.call("applyTwice", IntUnaryOperator { target.callBlocking("failWith", "deep") as Int }, 1)
+        }
+        error.thrownInHost shouldBe false
+        error.message shouldContain "deep (thrown in the child JVM)"
+        val throughHost = error.remoteTraceback.indexOf("It went on through the host JVM")
+        val throughChild = error.remoteTraceback.indexOf("It went on through the child JVM")
+        (throughHost in 0 until throughChild) shouldBe true
+        error.remoteTraceback.substring(throughChild) shouldContain "com.acme.heavy.Callbacks.applyTwice"
     }
 
     test("an exception thrown by a host callback reaches the host caller with its type and message") {

@@ -48,7 +48,20 @@ class ConcurrencySpec : FunSpec({
         long.cancel(true)
         eventually(30.seconds) { blocked.getBlocking("outcome") shouldBe "interrupted" }
     }
+
+    test("cancelling the future of a typed proxy's method cancels the remote call too") {
+        val blocked = sleepers.newInstance()
+        val future = blocked.bind(SleeperView::class.java).block(60_000L)
+        blocked.callBlocking("awaitStarted", 30_000L) shouldBe true
+        future.cancel(true)
+        eventually(30.seconds) { blocked.getBlocking("outcome") shouldBe "interrupted" }
+    }
 })
+
+/** A typed view of `com.acme.heavy.Sleeper` whose blocking method is called asynchronously. */
+interface SleeperView {
+    fun block(millis: Long): java.util.concurrent.CompletableFuture<String>
+}
 
 /** Proxies that become garbage while a call is on its way are not released under it. */
 class ReleaseRaceSpec : FunSpec({

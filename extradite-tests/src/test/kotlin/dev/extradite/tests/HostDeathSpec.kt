@@ -62,9 +62,10 @@ class HostDeathSpec : FunSpec({
         val bulkBefore = bulkDirectories()
         val lifetimes = mutableListOf<Long>()
         repeat(3) {
+            val bulkBeforeThisHost = bulkDirectories()
             val (host, child) = startHost("wait")
             // The host made one for its session (the killed host cannot delete it: its child does).
-            if (Files.isDirectory(shm)) (bulkDirectories() - bulkBefore).shouldNotBeEmpty()
+            if (Files.isDirectory(shm)) (bulkDirectories() - bulkBeforeThisHost).shouldNotBeEmpty()
             val childExit = ProcessHandle.of(child).orElseThrow().onExit()
             host.destroyForcibly()
             host.waitFor(10, TimeUnit.SECONDS) shouldBe true

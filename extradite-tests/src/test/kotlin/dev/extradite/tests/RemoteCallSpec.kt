@@ -119,6 +119,8 @@ class RemoteCallSpec : FunSpec({
         view.setLabel("five")
         shouldThrow<UnsupportedInteractionError> { view.getLabel() }.message shouldContain "returned a java.lang.String"
         shouldThrow<UnsupportedInteractionError> { view.history() }.message shouldContain "returned a dev.extradite.RemoteObject"
+        // Java widens primitives only: an Integer result is no declared Long.
+        shouldThrow<UnsupportedInteractionError> { view.getValue() }.message shouldContain "returned a java.lang.Integer"
     }
 
     test("a target that is Comparable or Iterable is used as one through bind") {
@@ -187,4 +189,7 @@ interface LooseCounterView {
 
     /** A `History` handle in the target. */
     fun history(): String
+
+    /** `Int` in the target; a boxed `Long` here. */
+    fun getValue(): Long?
 }

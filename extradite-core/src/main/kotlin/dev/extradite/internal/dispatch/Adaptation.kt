@@ -54,17 +54,25 @@ internal sealed class Adaptation {
         }
     }
 
+    /** [first], then [second] on what it made. */
+    class Both(private val first: Adaptation, private val second: Adaptation) : Adaptation() {
+        override fun apply(argument: Any, adapter: FunctionalAdapter?): Any = second.apply(first.apply(argument, adapter), adapter)
+    }
+
     companion object {
         /**
          * What a parameter of erased type [parameter] and generic type [generic] needs, given
          * whether a [FunctionalAdapter] exists on this side; null when nothing.
          */
-        fun of(parameter: Class<*>, generic: Type?, adapting: Boolean): Adaptation? = when {
-            adapting && FunctionalInterfaces.samOf(parameter) != null -> To(parameter)
-            // A parameter that takes an ArrayList but not every List: a decoded packed list is copied into one.
-            parameter.isAssignableFrom(java.util.ArrayList::class.java) && !parameter.isAssignableFrom(PackedList::class.java) -> To(parameter)
-            adapting -> elementsOf(parameter, generic)
-            else -> null
+        fun of(parameter: Class<*>, generic: Type?, adapting: Boolean): Adaptation? {
+            if (adapting && FunctionalInterfaces.samOf(parameter) != null) return To(parameter)
+            val elements = if (adapting) elementsOf(parameter, generic) else null
+            // A parameter that takes an ArrayList but not every List: a decoded packed list is
+            // copied into one (and its elements adapted, when they need it, after that).
+            if (parameter.isAssignableFrom(java.util.ArrayList::class.java) && !parameter.isAssignableFrom(PackedList::class.java)) {
+                return if (elements == null) To(parameter) else Both(To(parameter), elements)
+            }
+            return elements
         }
 
         /** [Elements] for a `List`, `Collection`, `Iterable` or `Set` of a functional interface, or a `Map` with such values. */

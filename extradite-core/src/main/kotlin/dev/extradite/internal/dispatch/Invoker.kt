@@ -353,9 +353,11 @@ public class Invoker(
         val parameters = choice.candidate.parameters
         // Type arguments are read where an argument maps to its own declared parameter: not
         // for variable arity, nor for arrangements, which reorder arguments.
-        val generic = choice.candidate.executable.genericParameterTypes
+        // Parameter.parameterizedType, not genericParameterTypes: that array leaves out an inner
+        // class constructor's outer instance, and would be read one place off.
+        val declaredParameters = choice.candidate.executable.parameters
         val adaptTo = choice.parameters.mapIndexed { i, p ->
-            val declared = generic.getOrNull(i).takeIf { arrangement == null && (choice.varargsFrom < 0 || i < choice.varargsFrom) }
+            val declared = declaredParameters.getOrNull(i)?.parameterizedType.takeIf { arrangement == null && (choice.varargsFrom < 0 || i < choice.varargsFrom) }
             Adaptation.of(p, declared, adapting = adapter != null)
         }
         return Invocation(

@@ -26,7 +26,8 @@ internal object ChildRuntimeClasspath {
     /** The runtime's entries: [override] (the system property's value) when given, else found from this JVM's class path. */
     internal fun resolve(override: String? = System.getProperty("extradite.child.classpath")): List<Path> {
         override?.takeIf { it.isNotBlank() }?.let { override ->
-            val paths = override.split(File.pathSeparator).filter { it.isNotBlank() }.map { Paths.get(it) }
+            // Absolute: the child may run in another working directory.
+            val paths = override.split(File.pathSeparator).filter { it.isNotBlank() }.map { Paths.get(it).toAbsolutePath().normalize() }
             val missing = paths.filterNot { java.nio.file.Files.exists(it) }
             check(missing.isEmpty()) {
                 "-Dextradite.child.classpath names ${missing.joinToString()}, which does not exist; list the jars (or class directories) of " +

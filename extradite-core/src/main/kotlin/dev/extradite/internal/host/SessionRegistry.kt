@@ -47,24 +47,10 @@ internal object SessionRegistry {
         synchronized(this) {
             val entry = liveShared(key)
             if (entry != null) {
-                val requested = entry.requestedKeepAlive
-                val differences = config.differencesFrom(entry.config) +
-                    listOfNotNull(
-                        config.keepAlive?.takeIf { requested != null && it != requested }
-                            ?.let { "keepAlive: the session has $requested, this call asks for $it" },
-                    )
-                require(differences.isEmpty()) {
-                    "shareKey(\"$key\") is already used by a running session with other settings: ${differences.joinToString("; ")}. " +
-                        "Use the same settings, or another share key."
-                }
+                join(entry, config)
                 entry.idleTimer?.cancel(false)
                 entry.idleTimer = null
                 entry.handles++
-                config.keepAlive?.let {
-                    entry.requestedKeepAlive = it
-                    entry.keepAlive = it
-                }
-                entry.session.protect(config.protectedTree)
                 return entry.session
             }
             val session = track(HostSession.start(config))
@@ -73,11 +59,36 @@ internal object SessionRegistry {
         }
     }
 
+    /**
+     * [config] joins the running [entry] of its key: refused when its settings differ (the first
+     * keep-alive given holds for the key), else its keep-alive and protected tree are added.
+     */
+    private fun join(entry: Shared, config: SessionConfig) {
+        val requested = entry.requestedKeepAlive
+        val differences = config.differencesFrom(entry.config) +
+            listOfNotNull(
+                config.keepAlive?.takeIf { requested != null && it != requested }
+                    ?.let { "keepAlive: the session has $requested, this call asks for $it" },
+            )
+        require(differences.isEmpty()) {
+            "shareKey(\"${entry.key}\") is already used by a running session with other settings: ${differences.joinToString("; ")}. " +
+                "Use the same settings, or another share key."
+        }
+        config.keepAlive?.let {
+            entry.requestedKeepAlive = it
+            entry.keepAlive = it
+        }
+        entry.session.protect(config.protectedTree)
+    }
+
     /** Starts the shared child for [config]'s key unless it is running; true when it started one. */
     fun prewarm(config: SessionConfig): Boolean {
         val key = requireNotNull(config.shareKey)
         synchronized(this) {
-            if (liveShared(key) != null) return false
+            liveShared(key)?.let { entry ->
+                join(entry, config)
+                return false
+            }
             val session = track(HostSession.start(config))
             val entry = Shared(key, config, session)
             entry.keepAlive = config.keepAlive ?: Duration.ofSeconds(PREWARM_KEEP_ALIVE_SECONDS)

@@ -35,12 +35,16 @@ internal class TypedProxy(val remote: RemoteObject, private val type: Class<*>) 
             val continuation = arguments.last() as Continuation<Any?>
             val callArgs: Array<Any?> = Array(arguments.size - 1) { arguments[it] }
             val returnType = typeArgument(method.genericParameterTypes.last())
-            val block: suspend () -> Any? = { adapt(remote.call(method.name, *callArgs), returnType, method) }
+            val block: suspend () -> Any? = { adapt(remote.call(method.name, *callArgs), returnType, method, typeArgument = true) }
             return block.startCoroutineUninterceptedOrReturn(continuation)
         }
         if (CompletableFuture::class.java.isAssignableFrom(method.returnType)) {
             val resultType = typeArgument(method.genericReturnType)
-            return remote.callAsync(method.name, *arguments).thenApply { adapt(it, resultType, method) }
+            val call = remote.callAsync(method.name, *arguments)
+            val result = call.thenApply { adapt(it, resultType, method, typeArgument = true) }
+            // Cancelling the future the caller holds cancels the call, and with it the remote work.
+            result.whenComplete { _, error -> if (error is java.util.concurrent.CancellationException) call.cancel(true) }
+            return result
         }
         return adapt(remote.callBlocking(method.name, *arguments), method.returnType, method)
     }
@@ -62,9 +66,10 @@ internal class TypedProxy(val remote: RemoteObject, private val type: Class<*>) 
      * [result] as the [declared] result type of [method]: a handle bound to a declared interface,
      * a number widened as Java widens primitives; anything that does not fit is refused here,
      * naming the method, rather than failing as a `ClassCastException` or `NullPointerException`
-     * at the caller.
+     * at the caller. A [typeArgument] (a future's or a suspend function's result type) is always
+     * a boxed type, standing for a Kotlin `Int` or `Long` as well: it widens like a primitive.
      */
-    private fun adapt(result: Any?, declared: Class<*>?, method: Method): Any? {
+    private fun adapt(result: Any?, declared: Class<*>?, method: Method, typeArgument: Boolean = false): Any? {
         if (declared == null || declared == Void.TYPE) return result
         val boxed = if (declared.isPrimitive) declared.kotlin.javaObjectType else declared
         return when {
@@ -73,7 +78,9 @@ internal class TypedProxy(val remote: RemoteObject, private val type: Class<*>) 
             result is RemoteObject && declared.isInterface -> result.bind(declared)
             // A packed list of numbers, for a result declared as ArrayList.
             result is PackedList && boxed.isAssignableFrom(java.util.ArrayList::class.java) -> result.toArrayList()
-            else -> widened(result, boxed) ?: throw mismatch(method, declared, "a ${result.javaClass.name}")
+            // Java widens primitives only: an Integer result does not become a declared Long.
+            declared.isPrimitive || typeArgument -> widened(result, boxed) ?: throw mismatch(method, declared, "a ${result.javaClass.name}")
+            else -> throw mismatch(method, declared, "a ${result.javaClass.name}")
         }
     }
 

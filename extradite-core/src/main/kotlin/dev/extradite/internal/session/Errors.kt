@@ -20,16 +20,18 @@ private const val MAX_TRACEBACK_CHARS = 256 * 1024
  * The envelope for an exception thrown on this side. Extradite's own errors keep their kind;
  * anything else becomes [ErrorEnvelope.Thrown] with the full stack trace text, causes and
  * suppressed included. Nothing of the exception's class is needed to read it on the other side.
+ * [side] is where it is thrown from now: an exception that came from the peer and passed
+ * through this side's code goes back with the frames it passed through, labelled with it.
  */
 @InternalExtraditeApi
-public fun errorEnvelopeOf(e: Throwable): ErrorEnvelope = try {
-    envelopeOf(e)
+public fun errorEnvelopeOf(e: Throwable, side: Side): ErrorEnvelope = try {
+    envelopeOf(e, side)
 } catch (unprintable: Throwable) {
     // The exception's own message or stack trace threw: report what is certain.
     ErrorEnvelope.Thrown(e.javaClass.name, null, "${e.javaClass.name} (its message or stack trace could not be read: ${unprintable.javaClass.name})")
 }
 
-private fun envelopeOf(e: Throwable): ErrorEnvelope = when (e) {
+private fun envelopeOf(e: Throwable, side: Side): ErrorEnvelope = when (e) {
     is ExtraditeProtocolError -> ErrorEnvelope.Protocol(e.message ?: "protocol error")
     is ExtraditeModuleLeakError -> ErrorEnvelope.ModuleLeak(e.message ?: "module leak")
     is UnsupportedInteractionError -> ErrorEnvelope.Unsupported(e.message ?: "unsupported interaction")
@@ -38,7 +40,7 @@ private fun envelopeOf(e: Throwable): ErrorEnvelope = when (e) {
     is ExtraditeRemoteError -> ErrorEnvelope.Thrown(
         e.remoteTypeName,
         e.remoteMessage,
-        e.remoteTraceback + "\nIt went on through the ${if (e.thrownInHost) "child" else "host"} JVM:\n" + tracebackOf(e),
+        e.remoteTraceback + "\nIt went on through the ${side.name.lowercase()} JVM:\n" + tracebackOf(e),
         if (e.thrownInHost) Side.HOST else Side.CHILD,
     )
     is ExtraditeChildExitedError -> ErrorEnvelope.Thrown(e.javaClass.name, e.message, tracebackOf(e))

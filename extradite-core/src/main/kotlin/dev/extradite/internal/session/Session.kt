@@ -78,7 +78,7 @@ public interface RequestHandler {
  */
 @InternalExtraditeApi
 public class Session(
-    side: Side,
+    private val side: Side,
     private val transport: FrameTransport,
     private val maxFrameSize: Int,
     ioDispatcher: CoroutineDispatcher,
@@ -777,10 +777,10 @@ public class Session(
         }
     }
 
-    public companion object {
-        /** The failure reply for an exception that escaped a handler. */
-        public fun failureOf(id: Long, e: Throwable): Message = Message(Envelope.Failure(id, errorEnvelopeOf(e)))
+    /** The failure reply for an exception that escaped a handler on this side. */
+    private fun failureOf(id: Long, e: Throwable): Message = Message(Envelope.Failure(id, errorEnvelopeOf(e, side)))
 
+    public companion object {
         /** As deep as the value decoder reads. */
         private const val MAX_UNREAD_DEPTH = 256
     }
