@@ -108,6 +108,8 @@ class SessionSharingSpec : FunSpec({
         val builder = target("com.acme.heavy.Probe").classpath(Fixtures.targetJar, Fixtures.sharedJar).shareKey("share-9")
         builder.prewarm() shouldBe true
         builder.prewarm() shouldBe false
+        val conflicting = target("com.acme.heavy.Probe").classpath(Fixtures.targetJar, Fixtures.sharedJar).shareKey("share-9").jvmArgs("-Xmx64m")
+        shouldThrow<IllegalArgumentException> { conflicting.prewarm() }.message shouldContain "jvmArgs"
         val pid = builder.open().use { it.call("pid") as Long }
         Fixtures.isAlive(pid) shouldBe true
         closeSession("share-9") shouldBe true
