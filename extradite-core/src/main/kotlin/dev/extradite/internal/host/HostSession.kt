@@ -197,7 +197,7 @@ internal class HostSession private constructor(
         // file leads to is checked too, from class files, before anything is loaded.
         val element = ProtectedTree.elementTypeOf(name)
         val reference = state.reachable.computeIfAbsent(loader to element) {
-            state.references.computeIfAbsent(loader) { ClassFileReferences(it, runtimeJarNames) }.firstProtectedReachable(element, tree).orEmpty()
+            state.references.computeIfAbsent(loader) { ClassFileReferences(it, tree, runtimeJarNames) }.firstProtectedReachable(element).orEmpty()
         }
         if (reference.isNotEmpty()) {
             throw ExtraditeModuleLeakError(
