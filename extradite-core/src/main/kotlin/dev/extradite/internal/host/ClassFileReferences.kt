@@ -56,13 +56,16 @@ internal class ClassFileReferences(private val loader: ClassLoader, private val 
             }
         }
         // Every class seen leads only to clean ones: all of them are clean (unless cut short).
-        if (queue.isEmpty()) clean.addAll(seen)
+        // Names without a class file are not kept (the peer may make them up).
+        if (queue.isEmpty()) seen.filterTo(clean) { references.containsKey(it) }
         return null
     }
 
-    private fun referencesOf(internalName: String): List<String> = references.computeIfAbsent(internalName) {
-        val resource = loader.getResource("$internalName.class")
-        if (resource == null || !isFollowed(resource)) {
+    /** Remembered for class files that exist only: names the peer made up are not kept. */
+    private fun referencesOf(internalName: String): List<String> {
+        references[internalName]?.let { return it }
+        val resource = loader.getResource("$internalName.class") ?: return emptyList()
+        val found = if (!isFollowed(resource)) {
             emptyList()
         } else {
             try {
@@ -71,6 +74,8 @@ internal class ClassFileReferences(private val loader: ClassLoader, private val 
                 emptyList()
             }
         }
+        references[internalName] = found
+        return found
     }
 
     /** Not the JDK's classes (`jrt:`), nor those of extradite's runtime jars. */

@@ -196,8 +196,11 @@ internal class HostSession private constructor(
         // serializable class's property serializers, their supertypes...): whatever its class
         // file leads to is checked too, from class files, before anything is loaded.
         val element = ProtectedTree.elementTypeOf(name)
-        val reference = state.reachable.computeIfAbsent(loader to element) {
-            state.references.computeIfAbsent(loader) { ClassFileReferences(it, tree, runtimeJarNames) }.firstProtectedReachable(element).orEmpty()
+        val reference = state.reachable[loader to element] ?: run {
+            val found = state.references.computeIfAbsent(loader) { ClassFileReferences(it, tree, runtimeJarNames) }.firstProtectedReachable(element).orEmpty()
+            // Kept only for types that exist: the child cannot grow this map with made-up names.
+            if (loader.getResource(element.replace('.', '/') + ".class") != null) state.reachable[loader to element] = found
+            found
         }
         if (reference.isNotEmpty()) {
             throw ExtraditeModuleLeakError(
