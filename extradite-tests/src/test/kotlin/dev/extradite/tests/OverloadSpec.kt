@@ -1,6 +1,7 @@
 package dev.extradite.tests
 
 import dev.extradite.UnsupportedInteractionError
+import dev.extradite.named
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
@@ -67,6 +68,15 @@ class OverloadSpec : FunSpec({
             // Boxed equality: NaN equals NaN and -0.0 differs from 0.0, as a faithful copy requires.
             (echoed == sample) shouldBe true
             echoed?.javaClass shouldBe sample?.javaClass
+        }
+    }
+
+    test("strings with lone surrogates, which UTF-8 cannot carry, come back char for char, compact or JSON") {
+        for (text in listOf("a\uD800b", "\uDC00", "x\uD83D", "pair \uD83D\uDE00 then lone \uDE00")) {
+            (target.call("echo", text) == text) shouldBe true
+            (target.call("echo", listOf(text)) == listOf(text)) shouldBe true
+            // A named argument travels as JSON.
+            (target.call("echo", named("x", text)) == text) shouldBe true
         }
     }
 

@@ -282,7 +282,15 @@ public object CompactCodec {
             is WireValue.F32 -> { out.byte(6); out.int(value.v.toRawBits()) }
             is WireValue.F64 -> { out.byte(7); out.long(value.v.toRawBits()) }
             is WireValue.Chr -> { out.byte(8); out.short(value.v.code.toShort()) }
-            is WireValue.Str -> { out.byte(9); out.string(value.v) }
+            is WireValue.Str -> if (LoneSurrogates.isIn(value.v)) {
+                // UTF-8 cannot carry it: its UTF-16 code units, as they are.
+                out.byte(20)
+                out.int(value.v.length)
+                for (c in value.v) out.short(c.code.toShort())
+            } else {
+                out.byte(9)
+                out.string(value.v)
+            }
             is WireValue.PrimitiveArray -> { out.byte(10); out.byte(value.type.ordinal.toByte()); out.int(value.attachment) }
             is WireValue.PackedList -> { out.byte(11); out.byte(value.type.ordinal.toByte()); out.int(value.attachment) }
             is WireValue.Ref -> {
@@ -350,6 +358,11 @@ public object CompactCodec {
         19 -> {
             val direct = input.get() != 0.toByte()
             WireValue.BufferOf(input.int, direct)
+        }
+        20 -> {
+            val length = input.int
+            if (length < 0 || length > input.remaining() / 2) violation("string length $length")
+            WireValue.Str(String(CharArray(length) { input.short.toInt().toChar() }))
         }
         else -> violation("value tag $tag")
     }

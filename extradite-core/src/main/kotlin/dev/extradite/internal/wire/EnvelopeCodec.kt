@@ -51,9 +51,9 @@ public object EnvelopeCodec {
         return if (compact != null) Frame(compact, message.attachments, Frame.FRAME_KIND_COMPACT) else encodeJson(message)
     }
 
-    /** The JSON frame of [message], whatever its shape. */
+    /** The JSON frame of [message], whatever its shape; lone surrogates escaped (see [LoneSurrogates]). */
     public fun encodeJson(message: Message): Frame =
-        Frame(json.encodeToString(Envelope.serializer(), message.envelope).encodeToByteArray(), message.attachments)
+        Frame(LoneSurrogates.escapeIn(json.encodeToString(Envelope.serializer(), message.envelope)).encodeToByteArray(), message.attachments)
 
     /** Decodes a frame; a malformed envelope is an [ExtraditeProtocolError], never a crash. */
     public fun decode(frame: Frame): Message {

@@ -86,7 +86,7 @@ class FrameSpec : FunSpec({
     test("plain calls and responses take the compact binary form and decode to the same envelopes") {
         val values = listOf(
             WireValue.Null, WireValue.Bool(true), WireValue.I8(-3), WireValue.I16(300), WireValue.I32(-7), WireValue.I64(Long.MIN_VALUE),
-            WireValue.F32(Float.NaN), WireValue.F64(-0.0), WireValue.Chr('✓'), WireValue.Str("ünïcødé"),
+            WireValue.F32(Float.NaN), WireValue.F64(-0.0), WireValue.Chr('✓'), WireValue.Str("ünïcødé"), WireValue.Str("lone \uD800 and \uDC00, pair \uD83D\uDE00"),
             WireValue.PrimitiveArray(PrimitiveType.INT, 0), WireValue.PackedList(PrimitiveType.LONG, 1), WireValue.BufferOf(2, true), WireValue.BufferOf(3, false),
             WireValue.Ref(Side.HOST, 9, "com.acme.X", listOf("java.lang.Runnable"), "run"), WireValue.Ref(Side.CHILD, 1, "Y"),
             WireValue.EnumOf("com.acme.Color", "RED"), WireValue.ListOf(emptyList()),
@@ -123,6 +123,9 @@ class FrameSpec : FunSpec({
         val deep = (1..70).fold<Int, WireValue>(WireValue.Null) { inner, _ -> WireValue.ListOf(listOf(inner)) }
         val deepFrame = EnvelopeCodec.encode(Message(Envelope.Response(1, deep)))
         deepFrame.kind shouldBe Frame.FRAME_KIND_ENVELOPE
+        // JSON carries lone surrogates as escapes, and gives back the same chars.
+        val lone = Envelope.Failure(2, ErrorEnvelope.Protocol("lone \uD800 and \uDC00, pair \uD83D\uDE00"))
+        EnvelopeCodec.decode(Frame.parseBody(body(EnvelopeCodec.encode(Message(lone))))).envelope shouldBe lone
     }
 
     test("compact collections are validated: counts beyond the input, mismatched maps, nesting too deep") {
