@@ -10,6 +10,7 @@ public final class Probe {
     public static int feature() { return Runtime.version().feature(); }
     public static long maxHeap() { return Runtime.getRuntime().maxMemory(); }
     public static long pid() { return ProcessHandle.current().pid(); }
+    public static String jvmArguments() { return String.join(" ", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()); }
     public static void exit(int code) { System.exit(code); }
     public static void halt(int code) { Runtime.getRuntime().halt(code); }
     public static void say(String line) { System.out.println(line); System.out.flush(); }

@@ -129,9 +129,9 @@ class BulkTransferSpec : FunSpec({
         }
     }
 
-    val jdk25 = Paths.get("/usr/lib/jvm/temurin-25-jdk-amd64")
+    val jdk25 = Fixtures.jdk25
     test("a child on JDK 25 maps and unmaps its rings through the foreign memory API, with no deprecation warning").config(
-        enabled = linux && Files.isExecutable(jdk25.resolve("bin/java")),
+        enabled = linux && Fixtures.hasJdk25,
     ) {
         val forwarded = Fixtures.capturingStderr {
             val (overloads, pid, directory) = session("bulk-jdk25") { javaHome(jdk25) }

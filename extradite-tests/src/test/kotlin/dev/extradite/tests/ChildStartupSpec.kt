@@ -115,9 +115,8 @@ class ChildStartupSpec : FunSpec({
         }
     }
 
-    val jdk25 = Paths.get("/usr/lib/jvm/temurin-25-jdk-amd64")
-    test("javaHome runs the child on another JDK").config(enabled = Files.isExecutable(jdk25.resolve("bin/java"))) {
-        Fixtures.open("com.acme.heavy.Probe") { javaHome(jdk25) }.use { probe ->
+    test("javaHome runs the child on another JDK").config(enabled = Fixtures.hasJdk25) {
+        Fixtures.open("com.acme.heavy.Probe") { javaHome(Fixtures.jdk25) }.use { probe ->
             probe.call("feature") shouldBe 25
         }
     }

@@ -1,6 +1,8 @@
 package dev.extradite.tests
 
 import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.string.shouldContain
+import io.kotest.assertions.nondeterministic.eventually
 import io.kotest.engine.spec.tempdir
 import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.shouldBe
@@ -9,6 +11,7 @@ import java.nio.file.Path
 import java.nio.file.Paths
 import java.nio.file.StandardOpenOption
 import kotlin.io.path.listDirectoryEntries
+import kotlin.time.Duration.Companion.seconds
 
 /** Children record a class-data archive once, use it afterwards, and shrug off a broken one. */
 class ClassDataSharingSpec : FunSpec({
@@ -37,6 +40,22 @@ class ClassDataSharingSpec : FunSpec({
             Fixtures.open("com.acme.heavy.Counter") { jvmArgs(debugger) }.use { it.newInstance(1).call("increment", 1) shouldBe 2 }
             Fixtures.open("com.acme.heavy.Counter") { env("JAVA_TOOL_OPTIONS", debugger) }.use { it.newInstance(2).call("increment", 1) shouldBe 3 }
             directory.listDirectoryEntries("*.jsa") shouldHaveSize 0
+        }
+    }
+
+    test("a child on JDK 25 records AOT training data; the cache made from it after the child exits starts the next child").config(enabled = Fixtures.hasJdk25) {
+        val directory = Files.createTempDirectory(caches, "aot")
+        withCacheDirectory(directory) {
+            Fixtures.open("com.acme.heavy.Probe") { javaHome(Fixtures.jdk25) }.use { probes ->
+                (probes.call("jvmArguments") as String) shouldContain "-XX:AOTMode=record"
+            }
+            // Made by a JVM run in the background once the child has exited.
+            eventually(60.seconds) { directory.listDirectoryEntries("child-*.aot") shouldHaveSize 1 }
+            Fixtures.open("com.acme.heavy.Probe") { javaHome(Fixtures.jdk25) }.use { probes ->
+                (probes.call("jvmArguments") as String) shouldContain "-XX:AOTCache=${directory.listDirectoryEntries("child-*.aot").single()}"
+                probes.call("feature") shouldBe 25
+            }
+            directory.listDirectoryEntries("recording-*") shouldHaveSize 0
         }
     }
 

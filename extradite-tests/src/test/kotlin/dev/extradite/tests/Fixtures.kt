@@ -19,6 +19,12 @@ object Fixtures {
         return Paths.get(value).also { check(Files.exists(it)) { "$property points at $it, which does not exist" } }
     }
 
+    /** The machine's second JDK, for children on another JDK; tests that need it are skipped without it. */
+    val jdk25: Path = Paths.get("/usr/lib/jvm/temurin-25-jdk-amd64")
+
+    /** Whether [jdk25] is installed. */
+    val hasJdk25: Boolean get() = Files.isExecutable(jdk25.resolve("bin").resolve("java"))
+
     /** Opens a fixture target class in a fresh child with both fixture jars on its classpath. */
     fun open(target: String, configure: ExtraditeBuilder.() -> Unit = {}): RemoteClass = extradite(target) {
         classpath(targetJar, sharedJar)

@@ -143,7 +143,10 @@ internal object ChildLauncher {
         }
         val logger = LoggerFactory.getLogger(sessionName)
         val forward = config.output == ChildOutputMode.FORWARD
-        if (forward) ChildOutput(process.inputStream, ChildOutput.forwardTo(logger, error = false), "$sessionName-stdout")
+        if (forward) {
+            val toLogger = ChildOutput.forwardTo(logger, error = false)
+            ChildOutput(process.inputStream, { line -> if (!sharing.isJvmReport(line)) toLogger(line) }, "$sessionName-stdout")
+        }
         // With INHERIT the stream is empty; with DISCARD its lines are only kept for error messages.
         val stderr = ChildOutput(process.errorStream, if (forward) ChildOutput.forwardTo(logger, error = true) else { _ -> }, "$sessionName-stderr")
         val started = System.nanoTime()
