@@ -14,11 +14,10 @@ import java.util.HexFormat
  * starts in about half the time (measured here: 340 ms to 165 ms per cold start).
  *
  * A child on JDK 25 or later gets an AOT cache instead (JEPs 483 and 515): the first child
- * records its training data (`-XX:AOTMode=record`); after it has exited, the cache is made from
- * it by a JVM run in the background (`-XX:AOTMode=create`, under a second), and later children
- * start from it (`-XX:AOTCache`). The cache also holds the first child's method profiles, so
- * later children compile their hot code sooner: 2,000 calls of the benchmark's
- * `payloadChecksum` took 15–30 % less time in total (RESULTS.md, session 8).
+ * records its training data (`-XX:AOTMode=record`); when it has exited, `close()` makes the cache
+ * from it with one more JVM run (`-XX:AOTMode=create`, under a second), and later children start
+ * from it (`-XX:AOTCache`). The cache also holds the first child's method profiles, so later
+ * children compile their hot code sooner (RESULTS.md, session 8).
  * `-Dextradite.cds.aot=false` keeps such children on the dynamic archive.
  *
  * Archives live in `extradite.cds.dir` (default `~/.cache/extradite/cds`), named by a hash of
@@ -44,7 +43,11 @@ internal object ClassDataSharing {
         private val archive: Path?,
         private val create: ((recording: Path, output: Path) -> Process)? = null,
     ) {
-        /** After the child exited: publish the archive it recorded, if any (an AOT cache is made in the background first). */
+        /**
+         * After the child exited: publish the archive it recorded, if any. An AOT cache is made
+         * first, by a JVM run that this waits for (under a second, once per JDK and runtime): a
+         * background thread would die with a short-lived host before publishing.
+         */
         fun publish() {
             if (recording == null || archive == null) return
             if (create == null) {
@@ -62,15 +65,16 @@ internal object ClassDataSharing {
                 runCatching { Files.deleteIfExists(recording) }
                 return
             }
-            Thread({
-                try {
-                    if (process.waitFor(CREATE_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS) && process.exitValue() == 0) moveInto(made, archive)
-                    else process.destroyForcibly()
-                } finally {
-                    runCatching { Files.deleteIfExists(recording) }
-                    runCatching { Files.deleteIfExists(made) }
-                }
-            }, "extradite-aot-cache").apply { isDaemon = true }.start()
+            try {
+                if (process.waitFor(CREATE_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS) && process.exitValue() == 0) moveInto(made, archive)
+                else process.destroyForcibly()
+            } catch (_: InterruptedException) {
+                process.destroyForcibly()
+                Thread.currentThread().interrupt()
+            } finally {
+                runCatching { Files.deleteIfExists(recording) }
+                runCatching { Files.deleteIfExists(made) }
+            }
         }
 
         private fun moveInto(file: Path, target: Path) {
@@ -94,8 +98,8 @@ internal object ClassDataSharing {
         fun isJvmReport(line: String): Boolean = create != null && recording != null && line.trim() == "AOTConfiguration recorded: $recording"
     }
 
-    /** How long the background JVM that makes an AOT cache may take. */
-    private const val CREATE_TIMEOUT_SECONDS = 120L
+    /** How long the JVM that makes an AOT cache may take. */
+    private const val CREATE_TIMEOUT_SECONDS = 60L
 
     private val disabled = Plan(emptyList(), null, null)
 
