@@ -353,11 +353,13 @@ public class Invoker(
         val parameters = choice.candidate.parameters
         // Type arguments are read where an argument maps to its own declared parameter: not
         // for variable arity, nor for arrangements, which reorder arguments.
-        // Parameter.parameterizedType, not genericParameterTypes: that array leaves out an inner
-        // class constructor's outer instance, and would be read one place off.
-        val declaredParameters = choice.candidate.executable.parameters
+        // The generic types leave out what the compiler adds in front (an inner class
+        // constructor's outer instance): they are matched to the parameters from the end.
+        val executable = choice.candidate.executable
+        val generic = executable.genericParameterTypes
+        val added = executable.parameterCount - generic.size
         val adaptTo = choice.parameters.mapIndexed { i, p ->
-            val declared = declaredParameters.getOrNull(i)?.parameterizedType.takeIf { arrangement == null && (choice.varargsFrom < 0 || i < choice.varargsFrom) }
+            val declared = generic.getOrNull(i - added).takeIf { arrangement == null && (choice.varargsFrom < 0 || i < choice.varargsFrom) }
             Adaptation.of(p, declared, adapting = adapter != null)
         }
         return Invocation(

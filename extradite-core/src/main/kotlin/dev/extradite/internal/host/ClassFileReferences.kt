@@ -19,9 +19,8 @@ import java.net.URL
  * type from which any protected class of [tree] can be reached is refused, whether or not
  * building the value would reach it. Classes a finished search found clean are not searched
  * again, so the searches of one tree read each class file once (a search through a framework of
- * a few thousand classes took 90-330 ms here). When [loader] sees no directory of the tree (the
- * usual case: the protected library is not on the host's class path, so nothing of it can be
- * defined), only the type's own class file is read.
+ * a few thousand classes took 90-330 ms here). Whether the loader can find the protected classes
+ * at all is not guessed (a jar need not list its directories): the search always runs.
  */
 internal class ClassFileReferences(private val loader: ClassLoader, private val tree: ProtectedTree, private val runtimeJars: Set<String>) {
     /** Per internal name, the internal names its class file refers to; empty when it is not followed. */
@@ -29,11 +28,6 @@ internal class ClassFileReferences(private val loader: ClassLoader, private val 
 
     /** Internal names from which no protected class can be reached. */
     private val clean = java.util.concurrent.ConcurrentHashMap.newKeySet<String>()
-
-    /** Whether [loader] finds a directory of the tree, such as `com/acme/heavy/` in a jar or on disk. */
-    private val treeVisible: Boolean by lazy {
-        tree.roots.any { root -> root.isEmpty() || loader.getResource(root.replace('.', '/') + "/") != null }
-    }
 
     /**
      * The first protected class (a dotted name, with the class that refers to it) reachable from
@@ -52,7 +46,7 @@ internal class ClassFileReferences(private val loader: ClassLoader, private val 
                 if (tree.containsType(reference.replace('/', '.'))) {
                     return reference.replace('/', '.') + if (name == start) "" else " (through ${name.replace('/', '.')})"
                 }
-                if (treeVisible && reference !in clean && seen.add(reference)) queue.add(reference)
+                if (reference !in clean && seen.add(reference)) queue.add(reference)
             }
         }
         // Every class seen leads only to clean ones: all of them are clean (unless cut short).
@@ -90,6 +84,9 @@ internal class ClassFileReferences(private val loader: ClassLoader, private val 
         /** The most class files one search reads; a search that reaches it finds nothing more. */
         const val MAX_CLASSES = 20_000
 
+        /** Characters an internal class name never holds, but descriptors, signatures and text do. */
+        private val NOT_IN_NAMES = setOf('(', ')', ' ', ':', '.')
+
         /**
          * The internal names (`com/acme/X`) a class file's constant pool mentions, as class
          * entries or inside descriptors and signatures (`Lcom/acme/X;`, array descriptors
@@ -105,14 +102,18 @@ internal class ClassFileReferences(private val loader: ClassLoader, private val 
                     val end = text.indexOfAny(charArrayOf(';', '<'), at + 1)
                     if (end < 0) break
                     val candidate = text.substring(at + 1, end)
-                    if ('/' in candidate && candidate.none { it == '(' || it == ')' || it == ' ' }) {
+                    if ('/' in candidate && candidate.none { it in NOT_IN_NAMES }) {
                         names += candidate
                         inDescriptor = true
+                        at = text.indexOf('L', end)
+                    } else {
+                        // Not a name (a type variable called L..., say): look on from the next L.
+                        at = text.indexOf('L', at + 1)
                     }
-                    at = text.indexOf('L', end)
                 }
-                // A class entry: an internal name as it stands.
-                if (!inDescriptor && text.none { it == ';' || it == '(' || it == ' ' || it == '<' }) names += text.trimStart('[')
+                // A class entry: an internal name as it stands. Not a string constant such as a
+                // resource path ("com/acme/schema.json"): internal names hold no dots.
+                if (!inDescriptor && text.none { it in NOT_IN_NAMES || it == ';' || it == '<' }) names += text.trimStart('[')
             }
             return names.toList()
         }

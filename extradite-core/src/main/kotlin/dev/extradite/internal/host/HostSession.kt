@@ -74,6 +74,8 @@ internal class HostSession private constructor(
 
     @Synchronized
     fun protect(tree: ProtectedTree) {
+        // Most joiners of a shared session protect what it already does: keep what is known.
+        if (isolation.tree.roots.containsAll(tree.roots)) return
         isolation = Isolation(ProtectedTree((isolation.tree.roots + tree.roots).distinct()))
     }
 
@@ -196,7 +198,8 @@ internal class HostSession private constructor(
         // serializable class's property serializers, their supertypes...): whatever its class
         // file leads to is checked too, from class files, before anything is loaded.
         val element = ProtectedTree.elementTypeOf(name)
-        val reference = state.reachable[loader to element] ?: run {
+        // An array of a primitive type ("[I") leads nowhere.
+        val reference = if (name.startsWith("[") && element.length == 1) "" else state.reachable[loader to element] ?: run {
             val found = state.references.computeIfAbsent(loader) { ClassFileReferences(it, tree, runtimeJarNames) }.firstProtectedReachable(element).orEmpty()
             // Kept only for types that exist: the child cannot grow this map with made-up names.
             if (loader.getResource(element.replace('.', '/') + ".class") != null) state.reachable[loader to element] = found
