@@ -32,8 +32,10 @@ internal class ProtectedTree(val roots: List<String>) {
 
     /**
      * [checkNotDefinedInHost] for a session that is running, whose session [name] the error
-     * names; the bootstrap loader's packages (the JDK's, unless `-Xbootclasspath/a` adds some)
-     * are left out, as they cost most of the walk. Callers skip it while the JVM loads no classes.
+     * names. The bootstrap and platform loaders' packages are left out: they are the JDK's (an
+     * application's classes load there only through `-Xbootclasspath/a` or an upgraded module,
+     * which `extradite(...)` still checks), and listing them cost most of the walk, more than a
+     * millisecond in a young JVM. Callers skip it while the JVM loads no classes.
      */
     fun checkStillNotDefinedInHost(name: String) {
         val leaked = findDefinedInHost(includeBootstrap = false) ?: return
@@ -56,7 +58,9 @@ internal class ProtectedTree(val roots: List<String>) {
         addWithParents(ClassLoader.getPlatformClassLoader())
         addWithParents(Thread.currentThread().contextClassLoader)
         addWithParents(ProtectedTree::class.java.classLoader)
+        val platform = ClassLoader.getPlatformClassLoader()
         for (loader in loaders) {
+            if (!includeBootstrap && loader === platform) continue
             loader.definedPackages.firstOrNull { containsPackage(it.name) }?.let { return it.name to describe(loader) }
         }
         if (!includeBootstrap) return null
