@@ -3,6 +3,8 @@ package dev.extradite.tests
 import dev.extradite.ExtraditeModuleLeakError
 import dev.extradite.extradite
 import io.kotest.assertions.throwables.shouldThrow
+import kotlin.time.Duration.Companion.seconds
+import io.kotest.assertions.nondeterministic.eventually
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.booleans.shouldBeFalse
 import io.kotest.matchers.shouldBe
@@ -82,6 +84,27 @@ class IsolationSpec : FunSpec({
                 error.message shouldContain "package com.acme.api.hidden of the protected tree"
                 callFrom(application) shouldBe null
                 counter.get("value") shouldBe 4
+            }
+        }
+    }
+
+    test("a class loader a thread used as its context loader for calls is not kept alive by the session's isolation checks") {
+        Fixtures.open("com.acme.heavy.Shapes").use { shapes ->
+            /** Calls, and decodes a value type, from a thread whose context loader is a fresh one; a weak reference to that loader. */
+            fun callFromPlugin(): java.lang.ref.WeakReference<ClassLoader> {
+                val plugin = java.net.URLClassLoader(arrayOf(Fixtures.sharedJar.toUri().toURL()), IsolationSpec::class.java.classLoader)
+                val thread = Thread {
+                    Thread.currentThread().contextClassLoader = plugin
+                    shapes.callBlocking("origin").toString() shouldBe "Point(x=0, y=0)"
+                }
+                thread.start()
+                thread.join()
+                return java.lang.ref.WeakReference(plugin)
+            }
+            val plugin = callFromPlugin()
+            eventually(20.seconds) {
+                System.gc()
+                plugin.get() shouldBe null
             }
         }
     }

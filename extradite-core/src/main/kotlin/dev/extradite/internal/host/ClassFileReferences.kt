@@ -22,9 +22,26 @@ import java.net.URL
  * a few thousand classes took 90-330 ms here). Whether the loader can find the protected classes
  * at all is not guessed (a jar need not list its directories): the search always runs.
  */
-internal class ClassFileReferences(private val loader: ClassLoader, private val tree: ProtectedTree, private val runtimeJars: Set<String>) {
+internal class ClassFileReferences(loader: ClassLoader, private val tree: ProtectedTree, private val runtimeJars: Set<String>) {
+    /** Weakly: a plugin's class loader, used as a thread's context loader, must stay collectable. */
+    private val loader = java.lang.ref.WeakReference(loader)
+
     /** Per internal name, the internal names its class file refers to; empty when it is not followed. */
     private val references = java.util.concurrent.ConcurrentHashMap<String, List<String>>()
+
+    /** Per value type (a binary name): [firstProtectedReachable] for it, or "" for none. */
+    private val verdicts = java.util.concurrent.ConcurrentHashMap<String, String>()
+
+    /**
+     * [firstProtectedReachable] for [binaryName], or "" for none; remembered for types whose class
+     * file exists only, so that the peer cannot grow this with made-up names.
+     */
+    fun reachableFrom(binaryName: String): String {
+        verdicts[binaryName]?.let { return it }
+        val found = firstProtectedReachable(binaryName).orEmpty()
+        if (loader.get()?.getResource(binaryName.replace('.', '/') + ".class") != null) verdicts[binaryName] = found
+        return found
+    }
 
     /** Internal names from which no protected class can be reached. */
     private val clean = java.util.concurrent.ConcurrentHashMap.newKeySet<String>()
@@ -58,7 +75,7 @@ internal class ClassFileReferences(private val loader: ClassLoader, private val 
     /** Remembered for class files that exist only: names the peer made up are not kept. */
     private fun referencesOf(internalName: String): List<String> {
         references[internalName]?.let { return it }
-        val resource = loader.getResource("$internalName.class") ?: return emptyList()
+        val resource = loader.get()?.getResource("$internalName.class") ?: return emptyList()
         val found = if (!isFollowed(resource)) {
             emptyList()
         } else {

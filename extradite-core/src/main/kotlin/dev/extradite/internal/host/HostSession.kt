@@ -58,15 +58,17 @@ internal class HostSession private constructor(
      * learnt under a smaller tree is kept.
      */
     private class Isolation(val tree: ProtectedTree) {
-        /** Per value type the child sent (and per class loader): the protected class it can reach, or "" for none. */
-        val reachable = java.util.concurrent.ConcurrentHashMap<Pair<ClassLoader, String>, String>()
+        /**
+         * Per class loader, weakly (a plugin's loader must stay collectable): what its class
+         * files refer to, and what the value types sent so far can reach through them.
+         */
+        private val references = java.util.Collections.synchronizedMap(java.util.WeakHashMap<ClassLoader, ClassFileReferences>())
 
-        /** Per class loader: what its class files refer to. */
-        val references = java.util.concurrent.ConcurrentHashMap<ClassLoader, ClassFileReferences>()
+        fun referencesOf(loader: ClassLoader): ClassFileReferences = references.getOrPut(loader) { ClassFileReferences(loader, tree, runtimeJarNames) }
 
-        /** The last clean walk: the calling thread's context class loader, and [LoadedClasses.total] then. */
+        /** The last clean walk: the calling thread's context class loader (weakly), and [LoadedClasses.total] then. */
         @Volatile
-        var clean: Pair<ClassLoader?, Long>? = null
+        var clean: Pair<java.lang.ref.WeakReference<ClassLoader>?, Long>? = null
     }
 
     @Volatile
@@ -91,10 +93,10 @@ internal class HostSession private constructor(
         val loaded = LoadedClasses.total()
         val context = Thread.currentThread().contextClassLoader
         val clean = state.clean
-        if (loaded != LoadedClasses.UNKNOWN && clean != null && clean.second == loaded && clean.first === context) return
+        if (loaded != LoadedClasses.UNKNOWN && clean != null && clean.second == loaded && clean.first?.get() === context) return
         state.tree.checkStillNotDefinedInHost(name)
         // Read before the walk: classes the walk itself loaded only cause one more walk.
-        state.clean = context to loaded
+        state.clean = context?.let { java.lang.ref.WeakReference(it) } to loaded
     }
 
     /**
@@ -199,12 +201,7 @@ internal class HostSession private constructor(
         // file leads to is checked too, from class files, before anything is loaded.
         val element = ProtectedTree.elementTypeOf(name)
         // An array of a primitive type ("[I") leads nowhere.
-        val reference = if (name.startsWith("[") && element.length == 1) "" else state.reachable[loader to element] ?: run {
-            val found = state.references.computeIfAbsent(loader) { ClassFileReferences(it, tree, runtimeJarNames) }.firstProtectedReachable(element).orEmpty()
-            // Kept only for types that exist: the child cannot grow this map with made-up names.
-            if (loader.getResource(element.replace('.', '/') + ".class") != null) state.reachable[loader to element] = found
-            found
-        }
+        val reference = if (name.startsWith("[") && element.length == 1) "" else state.referencesOf(loader).reachableFrom(element)
         if (reference.isNotEmpty()) {
             throw ExtraditeModuleLeakError(
                 "the child sent a value of type $name, whose class leads to $reference in the protected tree $tree; " +
