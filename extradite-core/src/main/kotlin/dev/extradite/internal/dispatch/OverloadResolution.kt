@@ -78,7 +78,11 @@ public object OverloadResolution {
         return Candidate(executable, if (isSuspend) parameters.copyOf(parameters.size - 1) as Array<Class<*>> else parameters, isSuspend)
     }
 
-    private fun widens(from: Class<*>, to: Class<*>): Boolean = from == to || widenings[from]?.contains(to) == true
+    /** Whether Java widens the primitive type [from] to [to] (or they are the same). */
+    public fun widens(from: Class<*>, to: Class<*>): Boolean = from == to || widenings[from]?.contains(to) == true
+
+    /** The primitive type of the box [type] (`int` for `Integer`), or null when it is no box. */
+    public fun primitiveOf(type: Class<*>): Class<*>? = primitiveOfBox[type]
 
     private fun strict(argument: Class<*>?, parameter: Class<*>): Boolean = when {
         argument == null -> !parameter.isPrimitive

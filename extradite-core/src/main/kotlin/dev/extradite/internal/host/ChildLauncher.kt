@@ -229,8 +229,11 @@ internal object ChildLauncher {
         )
     }
 
+    /** The `java` launcher of the JDK at [javaHome]. */
+    fun javaLauncher(javaHome: Path): String = javaHome.resolve("bin").resolve(if (File.separatorChar == '\\') "java.exe" else "java").toString()
+
     private fun commandFor(config: SessionConfig, endpoint: Endpoint, kind: TransportKind, sharing: ClassDataSharing.Plan, spinNanos: Long): List<String> = buildList {
-        add(config.javaHome.resolve("bin").resolve(if (File.separatorChar == '\\') "java.exe" else "java").toString())
+        add(javaLauncher(config.javaHome))
         // Before the user's jvmArgs, so that theirs win.
         addAll(sharing.jvmArgs)
         addAll(config.jvmArgs)

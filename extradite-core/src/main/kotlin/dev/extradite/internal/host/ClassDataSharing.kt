@@ -54,7 +54,7 @@ internal object ClassDataSharing {
                 moveInto(recording, archive)
                 return
             }
-            if (!Files.isRegularFile(recording) || Files.size(recording) == 0L) {
+            if (!isNonEmptyFile(recording)) {
                 runCatching { Files.deleteIfExists(recording) }
                 return
             }
@@ -79,7 +79,7 @@ internal object ClassDataSharing {
 
         private fun moveInto(file: Path, target: Path) {
             try {
-                if (Files.isRegularFile(file) && Files.size(file) > 0) {
+                if (isNonEmptyFile(file)) {
                     Files.move(file, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING)
                 }
             } catch (_: Exception) {
@@ -90,6 +90,8 @@ internal object ClassDataSharing {
         }
 
         val isRecording: Boolean get() = recording != null
+
+        private fun isNonEmptyFile(file: Path): Boolean = Files.isRegularFile(file) && Files.size(file) > 0
 
         /**
          * Whether the child's stdout [line] is the JVM's own report of the AOT training data it
@@ -142,7 +144,7 @@ internal object ClassDataSharing {
         if (Files.isRegularFile(archive)) return Plan(quiet + "-XX:AOTCache=$archive", null, null)
         if (hasAgent(jvmArgs, env)) return disabled
         val recording = Files.createTempFile(archive.parent, "recording-", ".aotconf").also { Files.delete(it) }
-        val launcher = javaHome.resolve("bin").resolve(if (java.io.File.separatorChar == '\\') "java.exe" else "java").toString()
+        val launcher = ChildLauncher.javaLauncher(javaHome)
         return Plan(quiet + listOf("-XX:AOTMode=record", "-XX:AOTConfiguration=$recording"), recording, archive) { config, output ->
             // The JVM options that shape the cache (heap, collector) as the child had them; an
             // argument list, never a shell; its output is of no use to anyone.

@@ -39,7 +39,8 @@ internal class ClassFileReferences(loader: ClassLoader, private val tree: Protec
     fun reachableFrom(binaryName: String): String {
         verdicts[binaryName]?.let { return it }
         val found = firstProtectedReachable(binaryName).orEmpty()
-        if (loader.get()?.getResource(binaryName.replace('.', '/') + ".class") != null) verdicts[binaryName] = found
+        // The search looked the class file up: it has an entry in [references] when it exists.
+        if (references.containsKey(binaryName.replace('.', '/'))) verdicts[binaryName] = found
         return found
     }
 

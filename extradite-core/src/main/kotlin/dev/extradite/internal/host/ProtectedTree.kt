@@ -22,7 +22,7 @@ internal class ProtectedTree(val roots: List<String>) {
      * each call, and type decoding checks every value's type.
      */
     fun checkNotDefinedInHost() {
-        val leaked = findDefinedInHost(includeBootstrap = true) ?: return
+        val leaked = findDefinedInHost(includeJdkLoaders = true) ?: return
         throw ExtraditeModuleLeakError(
             "package ${leaked.first} of the protected tree $this is already defined in the host JVM " +
                 "by ${leaked.second}; a class of it was loaded in this JVM. Remove that library from the host classpath " +
@@ -38,7 +38,7 @@ internal class ProtectedTree(val roots: List<String>) {
      * millisecond in a young JVM. Callers skip it while the JVM loads no classes.
      */
     fun checkStillNotDefinedInHost(name: String) {
-        val leaked = findDefinedInHost(includeBootstrap = false) ?: return
+        val leaked = findDefinedInHost(includeJdkLoaders = false) ?: return
         throw ExtraditeModuleLeakError(
             "package ${leaked.first} of the protected tree $this has been defined in the host JVM by ${leaked.second} " +
                 "since session $name started: a class of it was loaded in this JVM, so the isolation is broken and the call was not sent. " +
@@ -48,7 +48,7 @@ internal class ProtectedTree(val roots: List<String>) {
     }
 
     /** The first package of the tree that a host class loader has defined, with the loader's description; null when none. */
-    private fun findDefinedInHost(includeBootstrap: Boolean): Pair<String, String>? {
+    private fun findDefinedInHost(includeJdkLoaders: Boolean): Pair<String, String>? {
         val loaders = LinkedHashSet<ClassLoader>()
         fun addWithParents(loader: ClassLoader?) {
             var current = loader
@@ -60,10 +60,10 @@ internal class ProtectedTree(val roots: List<String>) {
         addWithParents(ProtectedTree::class.java.classLoader)
         val platform = ClassLoader.getPlatformClassLoader()
         for (loader in loaders) {
-            if (!includeBootstrap && loader === platform) continue
+            if (!includeJdkLoaders && loader === platform) continue
             loader.definedPackages.firstOrNull { containsPackage(it.name) }?.let { return it.name to describe(loader) }
         }
-        if (!includeBootstrap) return null
+        if (!includeJdkLoaders) return null
         // Package.getPackages() also sees the bootstrap loader's packages.
         return Package.getPackages().firstOrNull { containsPackage(it.name) }?.let { it.name to "the bootstrap or an ancestor class loader" }
     }

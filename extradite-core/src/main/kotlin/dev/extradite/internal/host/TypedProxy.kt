@@ -1,7 +1,10 @@
+@file:OptIn(dev.extradite.InternalExtraditeApi::class)
+
 package dev.extradite.internal.host
 
 import dev.extradite.RemoteObject
 import dev.extradite.UnsupportedInteractionError
+import dev.extradite.internal.dispatch.OverloadResolution
 import dev.extradite.internal.wire.PackedList
 import java.lang.reflect.InvocationHandler
 import java.lang.reflect.Method
@@ -90,28 +93,14 @@ internal class TypedProxy(val remote: RemoteObject, private val type: Class<*>) 
     )
 
     companion object {
-        /** Java's widening primitive conversions: what a result of each boxed type may become. */
-        private val WIDENINGS: Map<Class<*>, Set<Class<*>>> = run {
-            val byte = java.lang.Byte::class.java
-            val short = java.lang.Short::class.java
-            val char = java.lang.Character::class.java
-            val int = java.lang.Integer::class.java
-            val long = java.lang.Long::class.java
-            val float = java.lang.Float::class.java
-            val double = java.lang.Double::class.java
-            mapOf(
-                byte to setOf(short, int, long, float, double),
-                short to setOf(int, long, float, double),
-                char to setOf(int, long, float, double),
-                int to setOf(long, float, double),
-                long to setOf(float, double),
-                float to setOf(double),
-            )
-        }
-
-        /** [value] converted to the boxed type [target] when Java would widen it implicitly; else null. */
+        /**
+         * [value] converted to the boxed type [target] when Java would widen it implicitly (by the
+         * widening conversions overload resolution uses); else null.
+         */
         private fun widened(value: Any, target: Class<*>): Any? {
-            if (target !in WIDENINGS[value.javaClass].orEmpty()) return null
+            val from = OverloadResolution.primitiveOf(value.javaClass) ?: return null
+            val to = OverloadResolution.primitiveOf(target) ?: return null
+            if (from == to || !OverloadResolution.widens(from, to)) return null
             val number: Number = if (value is Char) value.code else value as Number
             return when (target) {
                 java.lang.Short::class.java -> number.toShort()
