@@ -25,9 +25,7 @@ import kotlin.time.Duration.Companion.seconds
  * connection ends, however it ends. Which files a process maps is read from /proc/<pid>/maps.
  */
 class BulkTransferSpec : FunSpec({
-    val shm = Paths.get("/dev/shm")
-    val linux = Files.isDirectory(shm) && Files.isReadable(Paths.get("/proc/self/maps"))
-    fun bulkDirectories(): Set<Path> = if (Files.isDirectory(shm)) shm.listDirectoryEntries("extradite-bulk-*").toSet() else emptySet()
+    val linux = Files.isDirectory(Fixtures.shm) && Files.isReadable(Paths.get("/proc/self/maps"))
 
     /** The ring files under [directory] that process [pid] has mapped (deleted files included). */
     fun ringsMappedBy(pid: Long, directory: Path): Set<String> =
@@ -92,12 +90,12 @@ class BulkTransferSpec : FunSpec({
     }
 
     test("with -Dextradite.bulk.threshold=0 everything goes by socket, and no shared-memory directory is made").config(enabled = linux) {
-        val before = bulkDirectories()
+        val before = Fixtures.bulkDirectories()
         val overloads = Fixtures.withHostProperty("extradite.bulk.threshold", "0") { Fixtures.open("com.acme.heavy.Overloads") }
         overloads.use {
             val bytes = ByteArray(1 shl 20).also { java.util.Random(9).nextBytes(it) }
             (it.newInstance().call("echoBytes", bytes) as ByteArray).contentEquals(bytes) shouldBe true
-            bulkDirectories() - before shouldBe emptySet()
+            Fixtures.bulkDirectories() - before shouldBe emptySet()
         }
     }
 

@@ -8,6 +8,7 @@ import java.io.PrintStream
 import java.nio.file.Files
 import java.nio.file.Path
 import java.nio.file.Paths
+import kotlin.io.path.listDirectoryEntries
 
 /** Where the fixture jars are; the target jar is NOT on this JVM's classpath. */
 object Fixtures {
@@ -18,6 +19,12 @@ object Fixtures {
         val value = System.getProperty(property) ?: error("system property $property is not set; run the tests through Maven")
         return Paths.get(value).also { check(Files.exists(it)) { "$property points at $it, which does not exist" } }
     }
+
+    /** Where sessions make their shared-memory directories, on machines that have it. */
+    val shm: Path = Paths.get("/dev/shm")
+
+    /** The sessions' shared-memory directories now; empty without [shm]. */
+    fun bulkDirectories(): Set<Path> = if (Files.isDirectory(shm)) shm.listDirectoryEntries("extradite-bulk-*").toSet() else emptySet()
 
     /** The machine's second JDK, for children on another JDK; tests that need it are skipped without it. */
     val jdk25: Path = Paths.get("/usr/lib/jvm/temurin-25-jdk-amd64")

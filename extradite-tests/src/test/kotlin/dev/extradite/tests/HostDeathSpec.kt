@@ -53,19 +53,15 @@ class HostDeathSpec : FunSpec({
             .filter { it.fileName.toString().removePrefix("extradite-").all(Char::isDigit) }
             .toSet()
 
-    /** The sessions' shared-memory directories, where the machine has /dev/shm. */
-    val shm = Paths.get("/dev/shm")
-    fun bulkDirectories(): Set<java.nio.file.Path> = if (Files.isDirectory(shm)) shm.listDirectoryEntries("extradite-bulk-*").toSet() else emptySet()
-
     test("a host killed with SIGKILL leaves no child behind, no socket directory and no shared-memory directory") {
         val directoriesBefore = socketDirectories()
-        val bulkBefore = bulkDirectories()
+        val bulkBefore = Fixtures.bulkDirectories()
         val lifetimes = mutableListOf<Long>()
         repeat(3) {
-            val bulkBeforeThisHost = bulkDirectories()
+            val bulkBeforeThisHost = Fixtures.bulkDirectories()
             val (host, child) = startHost("wait")
             // The host made one for its session (the killed host cannot delete it: its child does).
-            if (Files.isDirectory(shm)) (bulkDirectories() - bulkBeforeThisHost).shouldNotBeEmpty()
+            if (Files.isDirectory(Fixtures.shm)) (Fixtures.bulkDirectories() - bulkBeforeThisHost).shouldNotBeEmpty()
             val childExit = ProcessHandle.of(child).orElseThrow().onExit()
             host.destroyForcibly()
             host.waitFor(10, TimeUnit.SECONDS) shouldBe true
@@ -78,7 +74,7 @@ class HostDeathSpec : FunSpec({
         lifetimes.max() shouldBeLessThan 2_000L
         // Each host deleted its socket's directory as soon as its child had connected.
         (socketDirectories() - directoriesBefore).shouldBeEmpty()
-        (bulkDirectories() - bulkBefore).shouldBeEmpty()
+        (Fixtures.bulkDirectories() - bulkBefore).shouldBeEmpty()
     }
 
     test("with INHERIT the child writes straight to the host process's own stdout") {
