@@ -7,19 +7,36 @@ import dev.extradite.extradite
 import java.nio.file.Path
 import java.time.Duration
 
-/** The workload in a child JVM, driven through extradite's blocking API. */
-class ExtraditeDriver(private val workloadJar: Path) : WorkloadDriver {
+/**
+ * The workload in a child JVM, driven through extradite's blocking API; over [transport] (a value
+ * of the `extradite.transport` system property, such as `ktor`) when given, else the default.
+ */
+class ExtraditeDriver(private val workloadJar: Path, private val transport: String? = null) : WorkloadDriver {
     private var workloads: RemoteClass? = null
     private var workload: RemoteObject? = null
     private val expectedBytes = sha256(BYTES_512K)
     private val callback: (Int) -> Int = { i -> i * 3 + 17 }
 
-    private fun open(shareKey: String? = null): RemoteClass = extradite(TARGET) {
-        classpath(workloadJar)
-        System.getProperty("bench.childJvmArgs")?.let { jvmArgs(*it.split(" ").toTypedArray()) }
-        if (shareKey != null) {
-            shareKey(shareKey)
-            keepAlive(Duration.ofMinutes(5))
+    private fun open(shareKey: String? = null): RemoteClass = withTransport {
+        extradite(TARGET) {
+            classpath(workloadJar)
+            System.getProperty("bench.childJvmArgs")?.let { jvmArgs(*it.split(" ").toTypedArray()) }
+            if (shareKey != null) {
+                shareKey(shareKey)
+                keepAlive(Duration.ofMinutes(5))
+            }
+        }
+    }
+
+    /** The transport is chosen when a child starts, from the system property; the driver opens children on one thread. */
+    private fun <T> withTransport(open: () -> T): T {
+        if (transport == null) return open()
+        val before = System.getProperty(TRANSPORT_PROPERTY)
+        System.setProperty(TRANSPORT_PROPERTY, transport)
+        try {
+            return open()
+        } finally {
+            if (before == null) System.clearProperty(TRANSPORT_PROPERTY) else System.setProperty(TRANSPORT_PROPERTY, before)
         }
     }
 
@@ -99,5 +116,6 @@ class ExtraditeDriver(private val workloadJar: Path) : WorkloadDriver {
     companion object {
         const val TARGET = "dev.extradite.bench.workload.BenchmarkWorkload"
         const val WARM_KEY = "benchmark-warm"
+        private const val TRANSPORT_PROPERTY = "extradite.transport"
     }
 }

@@ -159,7 +159,7 @@ private fun drive(options: Options) {
     }
     val roundTrips = if (options.quick) 5_000 else 20_000
     val classpath = System.getProperty("java.class.path")
-    val (raw, rmi, single, rawSpin) = measurePeers(java, classpath, options.workloadJar, 3 * roundTrips)
+    val (raw, rmi, single, rawSpin, ktorSingle) = measurePeers(java, classpath, options.workloadJar, 3 * roundTrips)
 
     println(String.format("%-36s %14s %14s %9s", "regime", "direct µs/op", "extradite µs/op", "slowdown"))
     for (regime in regimes) {
@@ -167,7 +167,12 @@ private fun drive(options: Options) {
         val e = median(extradite.getValue(regime.name))
         println(String.format("%-36s %14s %14.1f %9s", regime.name, d?.let { "%.2f".format(it) } ?: "—", e, d?.let { "%.2f".format(e / it) } ?: "—"))
     }
-    println(String.format("raw_uds_roundtrip_us %.1f, java_rmi_roundtrip_us %.1f, extradite_single_call_us %.1f, raw_uds_spin_roundtrip_us %.1f", raw, rmi, single, rawSpin))
+    println(
+        String.format(
+            "raw_uds_roundtrip_us %.1f, java_rmi_roundtrip_us %.1f, extradite_single_call_us %.1f, raw_uds_spin_roundtrip_us %.1f, extradite_ktor_single_call_us %.1f",
+            raw, rmi, single, rawSpin, ktorSingle,
+        ),
+    )
 
     options.json?.let { path ->
         val json = buildJsonObject {
@@ -180,6 +185,8 @@ private fun drive(options: Options) {
                 put("raw_uds_spin_roundtrip_us", rawSpin)
                 put("java_rmi_roundtrip_us", rmi)
                 put("extradite_single_call_us", single)
+                // Not one of the three: the same call over the Ktor transport (-Dextradite.transport=ktor).
+                put("extradite_ktor_single_call_us", ktorSingle)
             }
             put("quick", options.quick)
             put("warmup_factor", options.warmupFactor)
