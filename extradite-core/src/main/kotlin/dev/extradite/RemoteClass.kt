@@ -40,13 +40,13 @@ public class RemoteClass internal constructor(
     /** Constructs an instance in the child, choosing the constructor from the arguments' runtime types. */
     public suspend operator fun invoke(vararg args: Any?): RemoteObject {
         checkOpen()
-        return pinned(args) { hostSession.call(null) { Operation.New(target, it.encodeAll(args)) } } as RemoteObject
+        return hostSession.expectReply(pinned(args) { hostSession.call(null) { Operation.New(target, it.encodeAll(args)) } }, "a constructor call")
     }
 
     /** Blocking form of [invoke], for Java. */
     public fun newInstance(vararg args: Any?): RemoteObject {
         checkOpen()
-        return pinned(args) { hostSession.callBlocking(null) { Operation.New(target, it.encodeAll(args)) } } as RemoteObject
+        return hostSession.expectReply(pinned(args) { hostSession.callBlocking(null) { Operation.New(target, it.encodeAll(args)) } }, "a constructor call")
     }
 
     /** Calls the static method [method] (or a method of a Kotlin `companion object`). */

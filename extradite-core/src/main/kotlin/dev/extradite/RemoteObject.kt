@@ -107,13 +107,25 @@ public class RemoteObject internal constructor(
      */
     public suspend fun batch(method: String, calls: List<List<Any?>>): List<Any?> {
         checkUsable()
-        return hostSession.call(callPolicy) { encoder -> Operation.Batch(receiver, method, calls.map(encoder::encodeAll), callPolicy) } as List<Any?>
+        return batchResults(calls, hostSession.call(callPolicy) { encoder -> Operation.Batch(receiver, method, calls.map(encoder::encodeAll), callPolicy) })
     }
 
     /** Blocking form of [batch]. */
     public fun batchBlocking(method: String, calls: List<List<Any?>>): List<Any?> {
         checkUsable()
-        return hostSession.callBlocking(callPolicy) { encoder -> Operation.Batch(receiver, method, calls.map(encoder::encodeAll), callPolicy) } as List<Any?>
+        return batchResults(calls, hostSession.callBlocking(callPolicy) { encoder -> Operation.Batch(receiver, method, calls.map(encoder::encodeAll), callPolicy) })
+    }
+
+    /** A batch's reply: one result per call, as the protocol promises. */
+    private fun batchResults(calls: List<List<Any?>>, reply: Any?): List<Any?> {
+        val results = hostSession.expectReply<List<Any?>>(reply, "a batch of ${calls.size} calls")
+        if (results.size != calls.size) {
+            throw ExtraditeProtocolError(
+                "the child answered a batch of ${calls.size} calls with ${results.size} results; its extradite runtime does not follow the protocol. " +
+                    "Close the session and start a new one.",
+            )
+        }
+        return results
     }
 
     /**
@@ -158,7 +170,8 @@ public class RemoteObject internal constructor(
     override fun toString(): String {
         if (isReachable) {
             try {
-                return callBlocking("toString") as String
+                // A target's toString() may return null, as Java allows: the description serves then.
+                (callBlocking("toString") as? String)?.let { return it }
             } catch (_: ExtraditeException) {
                 // Fall through to the description: toString must not throw for a dead session.
             }
@@ -173,7 +186,7 @@ public class RemoteObject internal constructor(
         if (otherRemote != null && otherRemote.hostSession === hostSession && otherRemote.handle == handle) return true
         if (!isReachable || (otherRemote != null && otherRemote.hostSession !== hostSession)) return false
         return try {
-            callBlocking("equals", other) as Boolean
+            callBlocking("equals", other) == true
         } catch (_: ExtraditeException) {
             false
         }
@@ -183,7 +196,7 @@ public class RemoteObject internal constructor(
     override fun hashCode(): Int {
         if (isReachable) {
             try {
-                return callBlocking("hashCode") as Int
+                (callBlocking("hashCode") as? Int)?.let { return it }
             } catch (_: ExtraditeException) {
                 // Fall through.
             }

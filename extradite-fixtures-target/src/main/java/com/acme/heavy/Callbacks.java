@@ -15,6 +15,14 @@ public class Callbacks {
     private Object held;
 
     public int applyTwice(IntUnaryOperator f, int x) { return f.applyAsInt(f.applyAsInt(x)); }
+    /** f applied to x on a thread of its own, outside the caller's call chain. */
+    public int applyOnThread(IntUnaryOperator f, int x) throws Exception {
+        int[] result = new int[1];
+        Thread thread = new Thread(() -> result[0] = f.applyAsInt(x));
+        thread.start();
+        thread.join();
+        return result[0];
+    }
     /** Functional objects inside containers: each applied to x, summed. */
     public int applyAll(List<IntUnaryOperator> fs, int x) { int s = 0; for (IntUnaryOperator f : fs) s += f.applyAsInt(x); return s; }
     public int applyNamed(Map<String, ? extends IntUnaryOperator> fs, String name, int x) { return fs.get(name).applyAsInt(x); }

@@ -28,6 +28,9 @@ object Shapes {
     fun outer(): com.acme.api.Outer = com.acme.api.Outer(com.acme.api.Notes(emptyList()))
 
     fun mids(): Array<Array<com.acme.api.Mid>> = arrayOf()
+
+    /** A `String` array of [dimensions] dimensions, one element in each. */
+    fun nested(dimensions: Int): Any = java.lang.reflect.Array.newInstance(String::class.java, *IntArray(dimensions) { 1 })
 }
 
 /** A comparable and iterable target: `major.minor`, iterating its two numbers. */

@@ -14,6 +14,7 @@ import java.util.function.IntUnaryOperator
 
 /** Host objects cross to the child as handles: lambdas, functional interfaces, application interfaces. */
 class CallbackSpec : FunSpec({
+    val openersLoader = Thread.currentThread().contextClassLoader
     val callbacks = Fixtures.open("com.acme.heavy.Callbacks")
     afterSpec { callbacks.close() }
     val target = callbacks.newInstance()
@@ -138,6 +139,31 @@ class CallbackSpec : FunSpec({
         })
         message shouldBe "stop at 5"
         calls.get() shouldBe 6
+    }
+
+    test("a callback the child makes from a thread of its own runs under the context class loader of the thread that opened the session") {
+        // A callback thread that last served the spec's session, whose opener had the default loader.
+        target.call("applyOnThread", IntUnaryOperator { it + 1 }, 1) shouldBe 2
+        val pluginLoader = java.net.URLClassLoader("plugin", arrayOf(), javaClass.classLoader)
+        val seen = java.util.concurrent.CompletableFuture<ClassLoader?>()
+        val opener = Thread {
+            try {
+                Fixtures.open("com.acme.heavy.Callbacks").use { plugin ->
+                    plugin.newInstance().callBlocking("applyOnThread", IntUnaryOperator { seen.complete(Thread.currentThread().contextClassLoader); it }, 1)
+                }
+            } catch (e: Throwable) {
+                seen.completeExceptionally(e)
+            }
+        }
+        opener.contextClassLoader = pluginLoader
+        opener.start()
+        opener.join()
+        seen.get() shouldBeSameInstanceAs pluginLoader
+        // And the spec's own session still runs its callbacks under its opener's loader.
+        val own = java.util.concurrent.atomic.AtomicReference<ClassLoader?>()
+        target.call("applyOnThread", IntUnaryOperator { own.set(Thread.currentThread().contextClassLoader); it }, 1)
+        own.get() shouldBeSameInstanceAs openersLoader
+        pluginLoader.close()
     }
 
     test("a proxy of one session passed into another session is refused") {

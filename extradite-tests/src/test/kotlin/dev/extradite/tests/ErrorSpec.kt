@@ -86,6 +86,14 @@ class ErrorSpec : FunSpec({
         error.message shouldContain "getMissing()"
     }
 
+    test("an array of more dimensions than the host rebuilds is refused, naming the limit; one within it arrives") {
+        val error = shouldThrow<UnsupportedInteractionError> { shapes.call("nested", 9) }
+        error.message shouldContain "an array of 9 dimensions"
+        error.message shouldContain "more than 8"
+        val eight = shapes.call("nested", 8)
+        eight!!.javaClass.name shouldBe "[".repeat(8) + "Ljava.lang.String;"
+    }
+
     test("@Serializable classes, records and enums both sides load travel as values") {
         shapes.call("mirror", Point(1, 2)) shouldBe Point(2, 1)
         shapes.call("widen", Range(1, 2)) shouldBe Range(0, 3)

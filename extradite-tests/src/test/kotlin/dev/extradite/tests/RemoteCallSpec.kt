@@ -87,6 +87,10 @@ class RemoteCallSpec : FunSpec({
         five.hashCode() shouldBe 5
     }
 
+    test("a target whose toString() returns null is described by its handle, not with a NullPointerException") {
+        Fixtures.open("com.acme.heavy.Nameless").use { it.newInstance().toString() shouldContain "RemoteObject(handle" }
+    }
+
     test("callAsync returns a future of the result") {
         val counter = counters.newInstance(10)
         counter.callAsync("increment", 5).get(30, TimeUnit.SECONDS) shouldBe 15

@@ -31,6 +31,7 @@ import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.future.await
 import kotlinx.coroutines.runBlocking
 import java.util.concurrent.CompletableFuture
+import java.util.concurrent.Executor
 import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicBoolean
@@ -111,13 +112,34 @@ internal class HostSession private constructor(
 
     override val importCount: Int get() = imports.size
 
+    /**
+     * The context class loader of the thread that opened the session. The callback pool's threads
+     * are shared by every session and keep whatever loader their creator had: a callback the child
+     * makes from a thread of its own runs under this one instead, so it decodes values with the
+     * opener's classes, as a call from the opener's thread would.
+     */
+    private val openerLoader: ClassLoader? = Thread.currentThread().contextClassLoader
+
+    private val callbacks = Executor { task ->
+        callbackExecutor.execute {
+            val thread = Thread.currentThread()
+            thread.contextClassLoader = openerLoader
+            try {
+                task.run()
+            } finally {
+                thread.contextClassLoader = null
+            }
+        }
+    }.asCoroutineDispatcher()
+
     val session: Session = Session(
         Side.HOST,
         child.transport,
         config.maxFrameSize,
         Dispatchers.IO,
-        callbackDispatcher,
+        callbacks,
         name,
+        MAX_CALLBACKS_AT_ONCE,
         ::describeClose,
     )
 
@@ -195,6 +217,16 @@ internal class HostSession private constructor(
                     "(TransportPolicy.REFERENCE).",
             )
         }
+        // Each dimension of an array type is a class the JVM makes for good: a child naming arrays
+        // of 255 dimensions of every JDK class would fill the host's metaspace. An array type
+        // arrives here as an array's component type, one dimension short of the array's.
+        val dimensions = name.indexOfFirst { it != '[' }.coerceAtLeast(0) + 1
+        if (dimensions > MAX_ARRAY_DIMENSIONS) {
+            throw UnsupportedInteractionError(
+                "the child sent an array of $dimensions dimensions (of $name); arrays of more than $MAX_ARRAY_DIMENSIONS dimensions are not " +
+                    "rebuilt in the host. Receive it as a handle (TransportPolicy.REFERENCE), or return a flatter array.",
+            )
+        }
         val loader = Thread.currentThread().contextClassLoader ?: HostSession::class.java.classLoader
         // Building a value of the type loads more than the type (a record's component types, a
         // serializable class's property serializers, their supertypes...): whatever its class
@@ -223,10 +255,23 @@ internal class HostSession private constructor(
 
     /** Handle table sizes on the host and, by asking it, in the child. */
     fun stats(): SessionStats {
-        @Suppress("UNCHECKED_CAST")
-        val child = callBlocking(null) { Operation.Stats } as Map<String, Int>
-        return SessionStats(exports.size, imports.size, child.getValue("exports"), child.getValue("imports"))
+        val child = expectReply<Map<*, *>>(callBlocking(null) { Operation.Stats }, "a request for its statistics")
+        return SessionStats(
+            exports.size,
+            imports.size,
+            expectReply(child["exports"], "a request for its statistics (exports)"),
+            expectReply(child["imports"], "a request for its statistics (imports)"),
+        )
     }
+
+    /**
+     * [reply], the child's answer to [what], as the [T] the protocol promises for it: anything else
+     * means the child's runtime broke the protocol, and is refused before it reaches the caller.
+     */
+    inline fun <reified T> expectReply(reply: Any?, what: String): T = reply as? T ?: throw ExtraditeProtocolError(
+        "the child answered $what with ${reply?.javaClass?.name ?: "null"}, where the protocol promises a ${T::class.java.simpleName}; " +
+            "its extradite runtime does not follow the protocol (a different version?). Close the session and start a new one.",
+    )
 
     // --- lifecycle ----------------------------------------------------------------------------
 
@@ -267,6 +312,12 @@ internal class HostSession private constructor(
     companion object {
         private val counter = AtomicInteger()
 
+        /** The most of a child's calls into host objects served or waiting at once; one more closes the session. */
+        const val MAX_CALLBACKS_AT_ONCE = 4_096
+
+        /** The most dimensions of an array value the host rebuilds (the JVM allows 255). */
+        const val MAX_ARRAY_DIMENSIONS = 8
+
         /** The file names of extradite's runtime jars, whose classes the isolation search does not follow. */
         private val runtimeJarNames: Set<String> by lazy {
             ChildRuntimeClasspath.entries.map { it.fileName.toString() }.filter { it.endsWith(".jar") }.toSet()
@@ -278,9 +329,12 @@ internal class HostSession private constructor(
          * again), so every one gets a thread; idle threads retire after a minute.
          */
         private val callbackExecutor = Executors.newCachedThreadPool { task ->
-            Thread(task, "extradite-callback-${callbackThreads.incrementAndGet()}").apply { isDaemon = true }
+            Thread(task, "extradite-callback-${callbackThreads.incrementAndGet()}").apply {
+                isDaemon = true
+                // Each session sets its own while it runs a task (see callbacks); none is kept between.
+                contextClassLoader = null
+            }
         }
-        private val callbackDispatcher = callbackExecutor.asCoroutineDispatcher()
 
         /** Starts a child for [config]; blocks until it is connected and authenticated. */
         fun start(config: SessionConfig): HostSession {

@@ -13,7 +13,7 @@ import dev.extradite.internal.wire.Side
 import java.io.PrintWriter
 import java.io.StringWriter
 
-/** Longest traceback text sent; deeper stacks (a StackOverflowError) are cut at this many characters. */
+/** Longest traceback (or message) text sent or received; deeper stacks (a StackOverflowError) are cut at this many characters. */
 private const val MAX_TRACEBACK_CHARS = 256 * 1024
 
 /**
@@ -40,7 +40,7 @@ private fun envelopeOf(e: Throwable, side: Side): ErrorEnvelope = when (e) {
     is ExtraditeRemoteError -> ErrorEnvelope.Thrown(
         e.remoteTypeName,
         e.remoteMessage,
-        e.remoteTraceback + "\nIt went on through the ${side.name.lowercase()} JVM:\n" + tracebackOf(e),
+        bounded(e.remoteTraceback + "\nIt went on through the ${side.name.lowercase()} JVM:\n" + tracebackOf(e)),
         if (e.thrownInHost) Side.HOST else Side.CHILD,
     )
     is ExtraditeChildExitedError -> ErrorEnvelope.Thrown(e.javaClass.name, e.message, tracebackOf(e))
@@ -50,18 +50,22 @@ private fun envelopeOf(e: Throwable, side: Side): ErrorEnvelope = when (e) {
 /** `printStackTrace` as text, bounded. */
 @InternalExtraditeApi
 public fun tracebackOf(e: Throwable): String {
-    val text = StringWriter().also { e.printStackTrace(PrintWriter(it)) }.toString()
-    return if (text.length <= MAX_TRACEBACK_CHARS) text else text.substring(0, MAX_TRACEBACK_CHARS) + "\n\t... (traceback cut at $MAX_TRACEBACK_CHARS characters)"
+    return bounded(StringWriter().also { e.printStackTrace(PrintWriter(it)) }.toString())
 }
+
+/** [text] cut at [MAX_TRACEBACK_CHARS], saying so. */
+private fun bounded(text: String): String =
+    if (text.length <= MAX_TRACEBACK_CHARS) text else text.substring(0, MAX_TRACEBACK_CHARS) + "\n\t... (cut at $MAX_TRACEBACK_CHARS characters)"
 
 /**
  * The exception a caller sees for a failure envelope from [sender]; created at the caller so its
- * stack shows the call site.
+ * stack shows the call site. Its texts are bounded as the sender's are: a peer that does not
+ * bound them cannot make every log line of the error megabytes long.
  */
 @InternalExtraditeApi
 public fun ErrorEnvelope.toException(sender: Side): RuntimeException = when (this) {
-    is ErrorEnvelope.Thrown -> ExtraditeRemoteError(type, detail, traceback, thrownInHost = (origin ?: sender) == Side.HOST)
-    is ErrorEnvelope.Protocol -> ExtraditeProtocolError(message)
-    is ErrorEnvelope.ModuleLeak -> ExtraditeModuleLeakError(message)
-    is ErrorEnvelope.Unsupported -> UnsupportedInteractionError(message)
+    is ErrorEnvelope.Thrown -> ExtraditeRemoteError(bounded(type), detail?.let(::bounded), bounded(traceback), thrownInHost = (origin ?: sender) == Side.HOST)
+    is ErrorEnvelope.Protocol -> ExtraditeProtocolError(bounded(message))
+    is ErrorEnvelope.ModuleLeak -> ExtraditeModuleLeakError(bounded(message))
+    is ErrorEnvelope.Unsupported -> UnsupportedInteractionError(bounded(message))
 }

@@ -42,6 +42,9 @@ public class HandleTable {
     /** The peer released [count] sends of handle [id]; unknown ids are ignored (a release may race a close). */
     @Synchronized
     public fun release(id: Long, count: Int) {
+        // A release counts sends the peer received, at least one: anything else would pin the
+        // object (a negative count) or mean nothing, and is ignored.
+        if (count <= 0) return
         val entry = byId[id] ?: return
         entry.sends -= count
         if (entry.sends <= 0) {

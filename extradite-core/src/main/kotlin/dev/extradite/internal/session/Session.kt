@@ -73,6 +73,8 @@ public interface RequestHandler {
  *
  * @param handlerDispatcher where the peer's requests run; target code may block there, so it
  *   must not be the dispatcher of the reader.
+ * @param maxPeerRequests the most of the peer's requests served or waiting at once; one more
+ *   closes the session. The host bounds its child's, each of which may take a thread of its own.
  * @param describeClose turns the reason the connection ended into the error pending calls see
  *   (the host reports a dead child with its exit code and stderr here).
  */
@@ -84,6 +86,7 @@ public class Session(
     ioDispatcher: CoroutineDispatcher,
     private val handlerDispatcher: CoroutineDispatcher,
     private val name: String,
+    private val maxPeerRequests: Int = Int.MAX_VALUE,
     private val describeClose: (Throwable) -> ExtraditeException,
 ) {
     /** Owns every coroutine of this session; cancelled by [close]. */
@@ -373,7 +376,19 @@ public class Session(
     /** A [RunningRequest] for [message] when it is a request, entered in [running] before it is dispatched. */
     private fun registerRunning(message: Message): RunningRequest? = (message.envelope as? Envelope.Request)?.let(::register)
 
-    private fun register(request: Envelope.Request): RunningRequest = RunningRequest(request.chain, currentChain).also { running[request.id] = it }
+    private fun register(request: Envelope.Request): RunningRequest {
+        // A peer that sends request after request and reads no replies would otherwise take as
+        // many threads as the host's pool can make.
+        if (running.size >= maxPeerRequests) {
+            val error = ExtraditeProtocolError(
+                "the ${peerSide.name.lowercase()} sent more than $maxPeerRequests requests that are served or waiting at once; " +
+                    "session $name is closed. A target that calls back from that many threads at once needs fewer of them.",
+            )
+            close(error)
+            throw error
+        }
+        return RunningRequest(request.chain, currentChain).also { running[request.id] = it }
+    }
 
     /**
      * Routes one message; a request's [RunningRequest] may be [registered] already. [nested]: read

@@ -58,18 +58,20 @@ public class SharedRing private constructor(private val mapping: Mapping) {
     @Synchronized
     public fun offer(bytes: ByteArray): Boolean {
         if (!mapped || abandoned) return false
-        val used = position - READ_POSITION.getAcquire(map, 0) as Long
-        // A read position ahead of what was written, or too far behind, is not ours: give up on the ring.
-        if (used < 0 || used > CAPACITY) {
-            abandoned = true
-            return false
-        }
-        if (CAPACITY - used < bytes.size) return false
+        // Every access to the mapping faults once the peer shrank the file, the read position's
+        // included: then nothing was announced, so the array goes by socket, and so does
+        // everything after it. (Compiled code raises the fault's InternalError late, at a
+        // safepoint poll that may come after this method: the catch is best effort.)
         try {
+            val used = position - READ_POSITION.getAcquire(map, 0) as Long
+            // A read position ahead of what was written, or too far behind, is not ours: give up on the ring.
+            if (used < 0 || used > CAPACITY) {
+                abandoned = true
+                return false
+            }
+            if (CAPACITY - used < bytes.size) return false
             forEachPiece(bytes.size) { ringIndex, offset, length -> map.put(ringIndex, bytes, offset, length) }
         } catch (_: InternalError) {
-            // A fault on the mapping (the peer shrank the file): nothing was announced, so the
-            // array goes by socket, and so does everything after it.
             abandoned = true
             return false
         }
@@ -88,11 +90,11 @@ public class SharedRing private constructor(private val mapping: Mapping) {
         val bytes = ByteArray(count)
         try {
             forEachPiece(count) { ringIndex, offset, length -> map.get(ringIndex, bytes, offset, length) }
+            READ_POSITION.setRelease(map, 0, position + count)
         } catch (e: InternalError) {
             throw ExtraditeProtocolError("the peer's shared-memory ring faulted while it was read (was its file shrunk?)", e)
         }
         position += count
-        READ_POSITION.setRelease(map, 0, position)
         return bytes
     }
 

@@ -18,6 +18,8 @@ import io.kotest.assertions.fail
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.shouldNotBe
+import io.kotest.matchers.string.shouldContain
+import io.kotest.matchers.types.shouldBeInstanceOf
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Job
@@ -89,6 +91,41 @@ class SessionSpec : FunSpec({
             }
             released shouldBe 2
             handled.get() shouldBe 1
+        } finally {
+            session.close(IllegalStateException("the test is over"))
+            peer.close()
+        }
+    }
+
+    test("a peer with more requests served or waiting at once than the session allows is cut off, naming the limit") {
+        val (accepted, connecting) = connectedChannels()
+        val peer = SocketChannelTransport(connecting, 8 shl 20, 0)
+        // The requests' coroutines are held, never run: every request stays in flight.
+        val held = LinkedBlockingQueue<Runnable>()
+        val gate = object : CoroutineDispatcher() {
+            override fun dispatch(context: CoroutineContext, block: Runnable) {
+                if (context[Job] != null) held.add(block) else Thread(block, "session-spec-reader").apply { isDaemon = true }.start()
+            }
+        }
+        val session = Session(
+            Side.HOST, SocketChannelTransport(accepted, 8 shl 20, 0), 8 shl 20, Dispatchers.IO, gate, "session-spec", maxPeerRequests = 8,
+        ) { it as? ExtraditeProtocolError ?: ExtraditeProtocolError("the test's session ended: $it") }
+        session.start(object : RequestHandler {
+            override fun handle(request: Envelope.Request, attachments: List<ByteArray>): Outcome = fail("no request may run")
+
+            override fun release(ids: List<Long>, counts: List<Int>) = Unit
+        })
+        try {
+            for (id in 1L..8L) {
+                peer.sendBlocking(EnvelopeCodec.encode(Message(Envelope.Request(id, id, Operation.Invoke(Receiver.Handle(7), "accept", emptyList())))))
+            }
+            // Eight held: the session is still open.
+            for (i in 1..8) held.poll(10, TimeUnit.SECONDS) shouldNotBe null
+            session.closed.isDone shouldBe false
+            peer.sendBlocking(EnvelopeCodec.encode(Message(Envelope.Request(9, 9, Operation.Invoke(Receiver.Handle(7), "accept", emptyList())))))
+            val error = session.closed.get(10, TimeUnit.SECONDS)
+            error.shouldBeInstanceOf<ExtraditeProtocolError>()
+            error.message shouldContain "more than 8 requests"
         } finally {
             session.close(IllegalStateException("the test is over"))
             peer.close()
