@@ -4,6 +4,7 @@ package dev.extradite.internal.wire
 
 import dev.extradite.ExtraditeProtocolError
 import dev.extradite.InternalExtraditeApi
+import kotlinx.serialization.ExperimentalSerializationApi
 import kotlinx.serialization.SerializationException
 import kotlinx.serialization.json.Json
 
@@ -34,6 +35,7 @@ public object EnvelopeCodec {
     public val json: Json get() = JsonForm.json
 
     private object JsonForm {
+        @OptIn(ExperimentalSerializationApi::class) // maxNestingDepth
         val json: Json = Json {
             classDiscriminator = "t"
             allowSpecialFloatingPointValues = true
@@ -42,6 +44,12 @@ public object EnvelopeCodec {
             // No @JsonNames on the wire: skipping the alternative-name lookup saves a schema cache
             // probe per decoded object (it showed as the hottest spot of a call in JFR).
             useAlternativeNames = false
+            // The decoder must take any envelope the encoder sends, and a value nests up to
+            // MAX_VALUE_DEPTH levels, two of JSON each (its object and its list), inside the
+            // envelope's own (a batch's named argument sits five deep): kotlinx's default of 400
+            // refused values from about 200 deep as malformed. Deeper input still is; decoding
+            // this deep takes well under a thread's 1 MiB of stack, even interpreted.
+            maxNestingDepth = 2 * MAX_VALUE_DEPTH + 16
         }
     }
 

@@ -38,7 +38,11 @@ public interface CodecContext {
     public fun policyFor(value: Any): TransportPolicy = TransportPolicy.VALUE
 }
 
-private const val MAX_DEPTH = 256
+/**
+ * The most levels a value nests: the encoder refuses a deeper one before it is sent, and the
+ * decoder one from the peer. The JSON form makes room for it (see [EnvelopeCodec]).
+ */
+internal const val MAX_VALUE_DEPTH = 256
 
 /** The longest argument name accepted from the peer (the JVM allows 65,535 bytes; no real parameter comes near). */
 private const val MAX_NAME_LENGTH = 1024
@@ -92,8 +96,10 @@ public class ValueEncoder(private val context: CodecContext) {
         if (value is NamedArgument) WireValue.Named(value.name, encode(value.value, 0)) else encode(value, 0)
 
     private fun encode(value: Any?, depth: Int): WireValue {
-        if (depth > MAX_DEPTH) {
-            throw UnsupportedInteractionError("value nests deeper than $MAX_DEPTH levels (a cycle?); send it by reference or flatten it")
+        // Depth counts from 0 here and levels from 1 in the decoder: a value at depth
+        // MAX_VALUE_DEPTH would be a level the decoder refuses.
+        if (depth >= MAX_VALUE_DEPTH) {
+            throw UnsupportedInteractionError("value nests deeper than $MAX_VALUE_DEPTH levels (a cycle?); send it by reference or flatten it")
         }
         return when (value) {
             null, Unit -> WireValue.Null
@@ -194,7 +200,7 @@ public class ValueDecoder(private val context: CodecContext, private val attachm
 
     public fun decode(value: WireValue): Any? {
         // Hostile input is bounded: no nesting deeper than the encoder would produce.
-        if (++depth > MAX_DEPTH) throw ExtraditeProtocolError("a value nests deeper than $MAX_DEPTH levels")
+        if (++depth > MAX_VALUE_DEPTH) throw ExtraditeProtocolError("a value nests deeper than $MAX_VALUE_DEPTH levels")
         try {
             return decodeValue(value)
         } finally {
@@ -220,7 +226,13 @@ public class ValueDecoder(private val context: CodecContext, private val attachm
         }
         is WireValue.ObjectArray -> {
             val component = context.loadValueType(value.componentType)
-            val array = java.lang.reflect.Array.newInstance(component, value.items.size)
+            val array = try {
+                java.lang.reflect.Array.newInstance(component, value.items.size)
+            } catch (e: IllegalArgumentException) {
+                // An array of 255 dimensions (the JVM's most) cannot be a component type: no
+                // sender's array has one.
+                throw ExtraditeProtocolError("the peer sent an array whose component type ${value.componentType} cannot have arrays (${e.message})", e)
+            }
             value.items.forEachIndexed { index, item ->
                 val element = decode(item)
                 if (element != null && !component.isInstance(element)) {
@@ -272,14 +284,31 @@ public class ValueDecoder(private val context: CodecContext, private val attachm
                 )
             } catch (e: IllegalArgumentException) {
                 throw UnsupportedInteractionError("record ${value.type} cannot take the components sent (${e.message}); the two sides load different versions of it")
+            } catch (e: IllegalAccessException) {
+                // A record of a module that does not open its package to this code (a JDK-internal one).
+                throw UnsupportedInteractionError("record ${value.type}'s constructor cannot be called from here (${e.message}); receive it as a handle (TransportPolicy.REFERENCE)")
             }
         }
         is WireValue.SerializableOf -> {
             val type = context.loadValueType(value.type)
+            // Looking up a serializer reads a class's static fields (its companion, an object's
+            // INSTANCE), which runs its static initialiser: only a class the encoder would send so.
+            if (valueKinds.get(type) != ValueKind.SERIALIZABLE) {
+                throw UnsupportedInteractionError(
+                    "${value.type} came as a @Serializable value, but it is not @Serializable on this side; the two sides load different " +
+                        "versions of it, or receive it as a handle (TransportPolicy.REFERENCE)",
+                )
+            }
             val serializer = try {
                 serializers.get(type)
             } catch (e: LinkageError) {
                 throw UnsupportedInteractionError("${value.type} cannot be rebuilt on this side: a type it uses does not load ($e); receive it as a handle (TransportPolicy.REFERENCE)")
+            } catch (e: IllegalArgumentException) {
+                // SerializationException included: the type has no serializer here.
+                throw UnsupportedInteractionError(
+                    "${value.type} cannot be rebuilt on this side: it is not serializable here (${e.message?.lineSequence()?.first()}); " +
+                        "the two sides load different versions of it, or receive it as a handle (TransportPolicy.REFERENCE)",
+                )
             }
             try {
                 EnvelopeCodec.json.decodeFromJsonElement(serializer, value.json)

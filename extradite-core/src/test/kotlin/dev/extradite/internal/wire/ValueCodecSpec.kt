@@ -133,4 +133,31 @@ class ValueCodecSpec : FunSpec({
             ValueDecoder(context, listOf(ByteArray(3))).decode(WireValue.PrimitiveArray(PrimitiveType.INT, 0))
         }.message shouldContain "whole number"
     }
+
+    test("a class that is not @Serializable here is refused as a @Serializable value, before its static initialiser runs") {
+        val json = kotlinx.serialization.json.buildJsonObject { }
+        // As the host loads a value type: without initialising it.
+        val loadingOnly = object : CodecContext by context {
+            override fun loadValueType(name: String): Class<*> = Class.forName(name, false, javaClass.classLoader)
+        }
+        val error = shouldThrow<UnsupportedInteractionError> {
+            ValueDecoder(loadingOnly, emptyList()).decode(WireValue.SerializableOf(NotSerializableHere::class.java.name, json))
+        }
+        error.message shouldContain "not @Serializable on this side"
+        StaticInitialisers.ran shouldBe emptyList()
+    }
 })
+
+/** A class with a companion, as kotlinx.serialization's lookup finds one; its static initialiser records that it ran. */
+private class NotSerializableHere {
+    companion object {
+        init {
+            StaticInitialisers.ran += NotSerializableHere::class.java.name
+        }
+    }
+}
+
+/** The classes whose static initialisers ran, kept apart from them so that reading it runs none. */
+private object StaticInitialisers {
+    val ran = mutableListOf<String>()
+}
