@@ -168,15 +168,24 @@ public class RemoteObject internal constructor(
 
     /** The remote object's `toString()`; a description when it is released or its child is gone. */
     override fun toString(): String {
+        var failure: ExtraditeException? = null
         if (isReachable) {
             try {
                 // A target's toString() may return null, as Java allows: the description serves then.
                 (callBlocking("toString") as? String)?.let { return it }
-            } catch (_: ExtraditeException) {
-                // Fall through to the description: toString must not throw for a dead session.
+            } catch (e: ExtraditeException) {
+                // Fall through to the description: toString must not throw.
+                failure = e
             }
         }
-        return "RemoteObject(handle $handle of $remoteType${if (imported.isReleased) ", released" else ", session closed"})"
+        val state = when {
+            imported.isReleased -> ", released"
+            !hostSession.isOpen -> ", session closed"
+            failure is ExtraditeRemoteError -> ", its toString() threw ${failure.remoteTypeName}"
+            failure != null -> ", its toString() failed: ${failure.javaClass.simpleName}"
+            else -> ""
+        }
+        return "RemoteObject(handle $handle of $remoteType$state)"
     }
 
     /** True for the same remote object; otherwise the remote object's `equals`. */

@@ -18,6 +18,9 @@ import dev.extradite.internal.transport.runHere
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.runBlocking
+import java.io.FileDescriptor
+import java.io.FileInputStream
+import java.io.InputStream
 import java.util.concurrent.Executors
 import java.util.concurrent.atomic.AtomicInteger
 import kotlin.system.exitProcess
@@ -41,17 +44,29 @@ public fun main(args: Array<String>) {
         exitProcess(2)
     }
     StartupWarmup.start()
-    val stdin = System.`in`.bufferedReader()
+    // The child's stdin is extradite's: the token, then nothing until the host goes. Target code
+    // reading System.in gets an empty stream instead of waiting on it (or on the watcher's lock).
+    val stdin = FileInputStream(FileDescriptor.`in`).bufferedReader()
+    System.setIn(InputStream.nullInputStream())
     val token = stdin.readLine()
     if (token.isNullOrBlank()) {
         System.err.println("extradite child: no token on stdin; it is started by the extradite host, not by hand")
         exitProcess(2)
     }
     val code = serve(endpoint, maxFrameSize, kind, spinNanos, token, stdin)
+    // Target code can keep a JVM from ending: a lock held on System.out, a shutdown hook that
+    // never returns. The child ends anyway, with no host left to end it.
+    Thread({
+        Thread.sleep(EXIT_GRACE_MILLIS)
+        Runtime.getRuntime().halt(code)
+    }, "extradite-exit").apply { isDaemon = true }.start()
     System.out.flush()
     System.err.flush()
     exitProcess(code)
 }
+
+/** How long the child's exit may take (its shutdown hooks, its output's flushing) before it halts. */
+private const val EXIT_GRACE_MILLIS = 2_000L
 
 private data class Arguments(val endpoint: Endpoint, val maxFrameSize: Int, val kind: TransportKind, val spinNanos: Long)
 
@@ -77,16 +92,19 @@ private fun serve(endpoint: Endpoint, maxFrameSize: Int, kind: TransportKind, sp
     }
     val bulkDirectory = welcome.bulkDirectory?.let { java.nio.file.Paths.get(it) }
     SharedMemory.share(transport, bulkDirectory, welcome.bulkThreshold, SharedMemory.CHILD_RING, SharedMemory.HOST_RING)
+    val loader = TargetClassLoader(welcome.classpath, ChildPeer::class.java.classLoader)
     val threads = AtomicInteger()
     // Target code may block for as long as it likes, and nested calls need fresh threads: an
-    // unbounded pool of daemon threads serves the host's requests.
+    // unbounded pool of daemon threads serves the host's requests, in the target's class loader.
     val calls = Executors.newCachedThreadPool { task ->
-        Thread(task, "extradite-call-${threads.incrementAndGet()}").apply { isDaemon = true }
+        Thread(task, "extradite-call-${threads.incrementAndGet()}").apply {
+            isDaemon = true
+            contextClassLoader = loader
+        }
     }.asCoroutineDispatcher()
     val session = Session(Side.CHILD, transport, maxFrameSize, Dispatchers.IO, calls, "extradite-child") { reason ->
         reason as? ExtraditeProtocolError ?: ExtraditeProtocolError("the connection to the host ended: ${reason.message}", reason)
     }
-    val loader = TargetClassLoader(welcome.classpath, ChildPeer::class.java.classLoader)
     // Type rules name their types; a rule whose type the target cannot load matches nothing here.
     val rules = welcome.typeRules.mapNotNull { (name, policy) ->
         runCatching { Class.forName(name, false, loader) }.getOrNull()?.let { it to policy }
@@ -95,6 +113,9 @@ private fun serve(endpoint: Endpoint, maxFrameSize: Int, kind: TransportKind, sp
     peer.session = session
     session.start(peer)
     watchStdin(stdin, session)
+    // A target that exits the JVM (System.exit) runs the shutdown hooks, its own among them, which
+    // may take long: the host learns at once that the child is going, from the closed connection.
+    Runtime.getRuntime().addShutdownHook(Thread({ session.close(TransportClosedException("the child JVM is shutting down")) }, "extradite-shutdown"))
     val cause = session.closed.get()
     // A host that died cannot clean up its shared-memory directory: the child does.
     bulkDirectory?.let(SharedMemory::deleteDirectory)

@@ -15,6 +15,7 @@ import dev.extradite.internal.session.toException
 import dev.extradite.internal.wire.Envelope
 import dev.extradite.internal.wire.Message
 import dev.extradite.internal.wire.Operation
+import dev.extradite.internal.wire.Outcome
 import dev.extradite.internal.wire.Receiver
 import dev.extradite.internal.wire.Side
 import dev.extradite.internal.wire.ValueDecoder
@@ -36,6 +37,23 @@ internal class ChildPeer(
     private val imports = ImportTable<Any> { id, count -> session.release(id, count) }
 
     override val importCount: Int get() = imports.size
+
+    /**
+     * Runs each request with the target's class loader as the thread's context class loader, as a
+     * library expects of the application that loaded it (ServiceLoader, JAXB, logging frameworks
+     * look there), and puts back what was there: a target that changes it does not pass it on to
+     * the next request on this thread.
+     */
+    override fun handle(request: Envelope.Request, attachments: List<ByteArray>): Outcome {
+        val thread = Thread.currentThread()
+        val previous = thread.contextClassLoader
+        thread.contextClassLoader = loader
+        try {
+            return super.handle(request, attachments)
+        } finally {
+            thread.contextClassLoader = previous
+        }
+    }
 
     override fun loadTargetClass(name: String): Class<*> = invoker.loadClass(name)
 

@@ -1,6 +1,7 @@
 package dev.extradite.tests
 
 import dev.extradite.ExtraditeChildExitedError
+import dev.extradite.ExtraditeException
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.longs.shouldBeLessThan
@@ -8,6 +9,7 @@ import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import kotlinx.coroutines.async
 import kotlinx.coroutines.coroutineScope
+import java.util.concurrent.TimeUnit
 
 /** A child that dies fails every pending and later call at once; a new extradite starts afresh. */
 class ChildFaultSpec : FunSpec({
@@ -24,6 +26,23 @@ class ChildFaultSpec : FunSpec({
     test("a crashing child (Runtime.halt) is reported the same way") {
         Fixtures.open("com.acme.heavy.Probe").use { probe ->
             shouldThrow<ExtraditeChildExitedError> { probe.call("halt", 134) }.exitCode shouldBe 134
+        }
+    }
+
+    test("a target that exhausts the heap ends its child (exit code 3), instead of leaving it serving nothing") {
+        Fixtures.open("com.acme.heavy.Probe") { jvmArgs("-Xmx64m") }.use { probe ->
+            val error = shouldThrow<ExtraditeChildExitedError> { probe.call("exhaustHeap") }
+            error.exitCode shouldBe 3
+            error.message shouldContain "it ran out of memory (\"Terminating due to java.lang.OutOfMemoryError: Java heap space\")"
+        }
+    }
+
+    test("a target that exits with a shutdown hook that never returns fails the call, and its child still ends") {
+        Fixtures.open("com.acme.heavy.Probe").use { probe ->
+            val pid = probe.call("pid") as Long
+            val child = ProcessHandle.of(pid).orElseThrow()
+            shouldThrow<ExtraditeException> { probe.call("exitWithHangingHook", 7) }
+            child.onExit().get(30, TimeUnit.SECONDS).isAlive shouldBe false
         }
     }
 

@@ -87,8 +87,21 @@ class RemoteCallSpec : FunSpec({
         five.hashCode() shouldBe 5
     }
 
-    test("a target whose toString() returns null is described by its handle, not with a NullPointerException") {
-        Fixtures.open("com.acme.heavy.Nameless").use { it.newInstance().toString() shouldContain "RemoteObject(handle" }
+    test("a target whose toString() returns null or throws is described by its handle, not with a NullPointerException") {
+        Fixtures.open("com.acme.heavy.Nameless").use { nameless ->
+            val target = nameless.newInstance()
+            target.toString() shouldContain "RemoteObject(handle"
+            // One whose toString() throws says so, not that its session is closed.
+            (target.call("grumpy") as RemoteObject).toString() shouldContain "its toString() threw java.lang.IllegalStateException"
+        }
+    }
+
+    test("an object whose equals casts its argument blindly can be returned, alone and in a list") {
+        Fixtures.open("com.acme.heavy.Sloppy").use { sloppies ->
+            val sloppy = sloppies.newInstance()
+            sloppy.call("self") shouldBeSameInstanceAs sloppy
+            sloppy.call("inList") shouldBe listOf(sloppy)
+        }
     }
 
     test("callAsync returns a future of the result") {

@@ -41,6 +41,8 @@ internal class LaunchedChild(
     val process: Process,
     val transport: FrameTransport,
     val stderr: ChildOutput,
+    /** Its stdout, when forwarded (and so read here): the JVM reports running out of memory there. */
+    val stdout: ChildOutput?,
     val command: List<String>,
     /** Class-data sharing for this child: publish its archive once it has exited. */
     val sharing: ClassDataSharing.Plan,
@@ -143,9 +145,11 @@ internal object ChildLauncher {
         }
         val logger = LoggerFactory.getLogger(sessionName)
         val forward = config.output == ChildOutputMode.FORWARD
-        if (forward) {
+        val stdout = if (forward) {
             val toLogger = ChildOutput.forwardTo(logger, error = false)
             ChildOutput(process.inputStream, { line -> if (!sharing.isJvmReport(line)) toLogger(line) }, "$sessionName-stdout")
+        } else {
+            null
         }
         // With INHERIT the stream is empty; with DISCARD its lines are only kept for error messages.
         val stderr = ChildOutput(process.errorStream, if (forward) ChildOutput.forwardTo(logger, error = true) else { _ -> }, "$sessionName-stderr")
@@ -194,7 +198,7 @@ internal object ChildLauncher {
                     transport
                 }
             }
-            return LaunchedChild(process, transport, stderr, command, sharing, bulkDirectory)
+            return LaunchedChild(process, transport, stderr, stdout, command, sharing, bulkDirectory)
         } catch (e: Throwable) {
             process.destroyForcibly()
             runCatching { process.outputStream.close() }
@@ -236,6 +240,10 @@ internal object ChildLauncher {
         add(javaLauncher(config.javaHome))
         // Before the user's jvmArgs, so that theirs win.
         addAll(sharing.jvmArgs)
+        // A target that exhausts the heap leaves a child that cannot serve (its readers die
+        // allocating) and will not end; one that ends is reported, with its stderr. Transient
+        // exhaustion ends it too: -XX:-ExitOnOutOfMemoryError in jvmArgs keeps it alive.
+        add("-XX:+ExitOnOutOfMemoryError")
         addAll(config.jvmArgs)
         add("-cp")
         add(ChildRuntimeClasspath.entries.joinToString(File.pathSeparator))

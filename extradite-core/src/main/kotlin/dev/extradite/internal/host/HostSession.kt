@@ -280,8 +280,12 @@ internal class HostSession private constructor(
         // The connection ended: if the child died, say so with its exit code and stderr.
         if (child.process.waitFor(1, TimeUnit.SECONDS)) {
             val tail = child.stderr.tail(waitMillis = 1_000)
+            // The JVM says on stdout that it ends for want of memory (-XX:+ExitOnOutOfMemoryError).
+            val outOfMemory = child.stdout?.tail(waitMillis = 1_000)?.lines()?.lastOrNull { it.startsWith("Terminating due to java.lang.OutOfMemoryError") }
             return ExtraditeChildExitedError(
-                "the child JVM of session $name exited with code ${child.process.exitValue()}; start a new session with extradite(...)" +
+                "the child JVM of session $name exited with code ${child.process.exitValue()}; " +
+                    (outOfMemory?.let { "it ran out of memory (\"$it\"): give it more with jvmArgs(\"-Xmx...\"), then " } ?: "") +
+                    "start a new session with extradite(...)" +
                     if (tail.isBlank()) "" else "\nits stderr ended with:\n$tail",
                 child.process.exitValue(),
                 tail,

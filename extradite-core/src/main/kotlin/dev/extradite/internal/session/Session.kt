@@ -230,10 +230,24 @@ public class Session(
 
     /**
      * Sends a one-way message (a reply or a release); dropped once closed. A reply too large
-     * for a frame is replaced by a failure the caller can act on, and the session stays usable.
+     * for a frame, or one that cannot be encoded, is replaced by a failure the caller can act on,
+     * and the session stays usable.
      */
     public fun send(message: Message) {
-        var frame = EnvelopeCodec.encode(message)
+        var frame = try {
+            EnvelopeCodec.encode(message)
+        } catch (e: Throwable) {
+            // A caller waits for every reply: one that cannot be encoded (out of memory, a security
+            // manager the target installed refusing the codec's reflection) still answers it.
+            val id = replyId(message) ?: throw e
+            val failure = Message(Envelope.Failure(id, ErrorEnvelope.Protocol("the reply could not be encoded: $e")))
+            try {
+                EnvelopeCodec.encode(failure)
+            } catch (again: Throwable) {
+                close(again)
+                return
+            }
+        }
         if (frame.bodySize > maxFrameSize) {
             val envelope = message.envelope
             val id = when (envelope) {

@@ -101,8 +101,10 @@ public class ValueEncoder(private val context: CodecContext) {
         if (depth >= MAX_VALUE_DEPTH) {
             throw UnsupportedInteractionError("value nests deeper than $MAX_VALUE_DEPTH levels (a cycle?); send it by reference or flatten it")
         }
+        // By identity: `when (value) { Unit -> }` would call the value's own equals(Unit), which a
+        // sloppy equals answers with a ClassCastException (or never).
+        if (value == null || value === Unit) return WireValue.Null
         return when (value) {
-            null, Unit -> WireValue.Null
             is Boolean -> WireValue.Bool(value)
             is Byte -> WireValue.I8(value)
             is Short -> WireValue.I16(value)

@@ -7,6 +7,7 @@ import dev.extradite.InternalExtraditeApi
 import dev.extradite.internal.transport.SocketChannelTransport
 import dev.extradite.internal.transport.connectedChannels
 import dev.extradite.internal.wire.Envelope
+import dev.extradite.internal.wire.ErrorEnvelope
 import dev.extradite.internal.wire.EnvelopeCodec
 import dev.extradite.internal.wire.Message
 import dev.extradite.internal.wire.Operation
@@ -126,6 +127,37 @@ class SessionSpec : FunSpec({
             val error = session.closed.get(10, TimeUnit.SECONDS)
             error.shouldBeInstanceOf<ExtraditeProtocolError>()
             error.message shouldContain "more than 8 requests"
+        } finally {
+            session.close(IllegalStateException("the test is over"))
+            peer.close()
+        }
+    }
+
+    test("a reply that cannot be encoded answers its call with a failure, and the session goes on") {
+        val (accepted, connecting) = connectedChannels()
+        val peer = SocketChannelTransport(connecting, 8 shl 20, 0)
+        val session = Session(
+            Side.HOST, SocketChannelTransport(accepted, 8 shl 20, 0), 8 shl 20, Dispatchers.IO, Dispatchers.IO, "session-spec",
+        ) { ExtraditeProtocolError("the test's session ended: $it") }
+        session.start(object : RequestHandler {
+            override fun handle(request: Envelope.Request, attachments: List<ByteArray>): Outcome {
+                // Request 1's reply nests too deeply for any encoder's stack (no real value can:
+                // the value encoder refuses them); request 2's is plain.
+                val value = if (request.id == 1L) (1..200_000).fold<Int, WireValue>(WireValue.Null) { inner, _ -> WireValue.ListOf(listOf(inner)) } else WireValue.I32(2)
+                return Message(Envelope.Response(request.id, value))
+            }
+
+            override fun release(ids: List<Long>, counts: List<Int>) = Unit
+        })
+        try {
+            for (id in 1L..2L) {
+                peer.sendBlocking(EnvelopeCodec.encode(Message(Envelope.Request(id, id, Operation.Invoke(Receiver.Handle(7), "answer", emptyList())))))
+            }
+            val replies = CompletableFuture.supplyAsync { List(2) { EnvelopeCodec.decode(peer.receiveBlocking()).envelope }.sortedBy { (it as? Envelope.Failure)?.id ?: (it as Envelope.Response).id } }
+            val (first, second) = replies.get(30, TimeUnit.SECONDS)
+            first.shouldBeInstanceOf<Envelope.Failure>().error.shouldBeInstanceOf<ErrorEnvelope.Protocol>().message shouldContain "the reply could not be encoded"
+            second shouldBe Envelope.Response(2, WireValue.I32(2))
+            session.closed.isDone shouldBe false
         } finally {
             session.close(IllegalStateException("the test is over"))
             peer.close()
