@@ -166,7 +166,10 @@ public class RemoteObject internal constructor(
 
     private val isReachable: Boolean get() = !imported.isReleased && hostSession.isOpen
 
-    /** The remote object's `toString()`; a description when it is released or its child is gone. */
+    /**
+     * The remote object's `toString()`; a description by handle and type when it is released, its
+     * child is gone, or its own `toString()` returns null or throws (the description says which).
+     */
     override fun toString(): String {
         var failure: ExtraditeException? = null
         if (isReachable) {

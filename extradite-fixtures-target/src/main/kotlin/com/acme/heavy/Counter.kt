@@ -23,6 +23,12 @@ class Counter @JvmOverloads constructor(start: Int = 0) {
         return value.toLong()
     }
 
+    /** Whether, after suspending, the thread's context class loader is the one that loaded the target. */
+    suspend fun contextLoaderIsTargetsAfterSuspending(): Boolean {
+        delay(5)
+        return Thread.currentThread().contextClassLoader === Counter::class.java.classLoader
+    }
+
     suspend fun slowIncrement(delta: Int): Int {
         delay(10)
         return increment(delta)

@@ -65,8 +65,13 @@ public fun main(args: Array<String>) {
     exitProcess(code)
 }
 
-/** How long the child's exit may take (its shutdown hooks, its output's flushing) before it halts. */
-private const val EXIT_GRACE_MILLIS = 2_000L
+/**
+ * How long the child's exit may take (its shutdown hooks, its output's flushing) before it halts:
+ * time for hooks that do real work (a coverage agent's file, a JFR recording), and an end for
+ * those that never return. A class-data archive being written at exit is not cut short: the
+ * halt waits for it.
+ */
+private const val EXIT_GRACE_MILLIS = 10_000L
 
 private data class Arguments(val endpoint: Endpoint, val maxFrameSize: Int, val kind: TransportKind, val spinNanos: Long)
 
@@ -111,11 +116,12 @@ private fun serve(endpoint: Endpoint, maxFrameSize: Int, kind: TransportKind, sp
     }.toMap()
     val peer = ChildPeer(loader, PolicyRules(welcome.policy, rules))
     peer.session = session
-    session.start(peer)
-    watchStdin(stdin, session)
     // A target that exits the JVM (System.exit) runs the shutdown hooks, its own among them, which
     // may take long: the host learns at once that the child is going, from the closed connection.
+    // (Before the session starts: once a target may run, the JVM may be shutting down.)
     Runtime.getRuntime().addShutdownHook(Thread({ session.close(TransportClosedException("the child JVM is shutting down")) }, "extradite-shutdown"))
+    session.start(peer)
+    watchStdin(stdin, session)
     val cause = session.closed.get()
     // A host that died cannot clean up its shared-memory directory: the child does.
     bulkDirectory?.let(SharedMemory::deleteDirectory)

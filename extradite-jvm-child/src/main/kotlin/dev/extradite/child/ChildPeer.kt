@@ -16,11 +16,15 @@ import dev.extradite.internal.wire.Envelope
 import dev.extradite.internal.wire.Message
 import dev.extradite.internal.wire.Operation
 import dev.extradite.internal.wire.Outcome
+import dev.extradite.internal.wire.Suspending
 import dev.extradite.internal.wire.Receiver
 import dev.extradite.internal.wire.Side
 import dev.extradite.internal.wire.ValueDecoder
 import dev.extradite.internal.wire.ValueEncoder
 import dev.extradite.internal.wire.WireValue
+import kotlinx.coroutines.ThreadContextElement
+import kotlinx.coroutines.withContext
+import kotlin.coroutines.CoroutineContext
 
 /**
  * The child's [Peer]: serves the host's calls on target objects, loads target classes by name,
@@ -48,12 +52,16 @@ internal class ChildPeer(
         val thread = Thread.currentThread()
         val previous = thread.contextClassLoader
         thread.contextClassLoader = loader
-        try {
-            return super.handle(request, attachments)
+        val outcome = try {
+            super.handle(request, attachments)
         } finally {
             thread.contextClassLoader = previous
         }
+        // A suspend member runs later, and resumes on whatever thread: the loader goes with it.
+        return if (outcome is Suspending) Suspending { withContext(targetLoader) { outcome.rest() } } else outcome
     }
+
+    private val targetLoader = ContextClassLoader(loader)
 
     override fun loadTargetClass(name: String): Class<*> = invoker.loadClass(name)
 
@@ -93,5 +101,21 @@ internal class ChildPeer(
             is Envelope.Failure -> throw envelope.error.toException(Side.HOST)
             else -> throw ExtraditeProtocolError("the host answered a call with a ${envelope::class.simpleName}")
         }
+    }
+}
+
+/** Makes [loader] the context class loader of every thread a coroutine runs on, putting back what was there when it leaves. */
+private class ContextClassLoader(private val loader: ClassLoader) : ThreadContextElement<ClassLoader?> {
+    companion object Key : CoroutineContext.Key<ContextClassLoader>
+
+    override val key: CoroutineContext.Key<ContextClassLoader> get() = Key
+
+    override fun updateThreadContext(context: CoroutineContext): ClassLoader? {
+        val thread = Thread.currentThread()
+        return thread.contextClassLoader.also { thread.contextClassLoader = loader }
+    }
+
+    override fun restoreThreadContext(context: CoroutineContext, oldState: ClassLoader?) {
+        Thread.currentThread().contextClassLoader = oldState
     }
 }

@@ -9,6 +9,7 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.types.shouldBeSameInstanceAs
+import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicInteger
 import java.util.function.IntUnaryOperator
 
@@ -144,26 +145,34 @@ class CallbackSpec : FunSpec({
     test("a callback the child makes from a thread of its own runs under the context class loader of the thread that opened the session") {
         // A callback thread that last served the spec's session, whose opener had the default loader.
         target.call("applyOnThread", IntUnaryOperator { it + 1 }, 1) shouldBe 2
-        val pluginLoader = java.net.URLClassLoader("plugin", arrayOf(), javaClass.classLoader)
-        val seen = java.util.concurrent.CompletableFuture<ClassLoader?>()
-        val opener = Thread {
-            try {
-                Fixtures.open("com.acme.heavy.Callbacks").use { plugin ->
-                    plugin.newInstance().callBlocking("applyOnThread", IntUnaryOperator { seen.complete(Thread.currentThread().contextClassLoader); it }, 1)
+        java.net.URLClassLoader("plugin", arrayOf(), javaClass.classLoader).use { pluginLoader ->
+            val seen = java.util.concurrent.CompletableFuture<ClassLoader?>()
+            val continuedWith = java.util.concurrent.CompletableFuture<ClassLoader?>()
+            val opener = Thread {
+                try {
+                    Fixtures.open("com.acme.heavy.Callbacks").use { plugin ->
+                        val callbacks = plugin.newInstance()
+                        callbacks.callBlocking("applyOnThread", IntUnaryOperator { seen.complete(Thread.currentThread().contextClassLoader); it }, 1)
+                        // callAsync decodes, and goes on, under the caller's loader too.
+                        callbacks.callAsync("echo", 1).thenApplyAsync({ Thread.currentThread().contextClassLoader }, { it.run() })
+                            .whenComplete { loader, error -> if (error != null) continuedWith.completeExceptionally(error) else continuedWith.complete(loader) }
+                            .get(30, TimeUnit.SECONDS)
+                    }
+                } catch (e: Throwable) {
+                    seen.completeExceptionally(e)
+                    continuedWith.completeExceptionally(e)
                 }
-            } catch (e: Throwable) {
-                seen.completeExceptionally(e)
             }
+            opener.contextClassLoader = pluginLoader
+            opener.start()
+            opener.join(60_000)
+            seen.get(30, TimeUnit.SECONDS) shouldBeSameInstanceAs pluginLoader
+            continuedWith.get(30, TimeUnit.SECONDS) shouldBeSameInstanceAs pluginLoader
         }
-        opener.contextClassLoader = pluginLoader
-        opener.start()
-        opener.join()
-        seen.get() shouldBeSameInstanceAs pluginLoader
         // And the spec's own session still runs its callbacks under its opener's loader.
         val own = java.util.concurrent.atomic.AtomicReference<ClassLoader?>()
         target.call("applyOnThread", IntUnaryOperator { own.set(Thread.currentThread().contextClassLoader); it }, 1)
         own.get() shouldBeSameInstanceAs openersLoader
-        pluginLoader.close()
     }
 
     test("a proxy of one session passed into another session is refused") {

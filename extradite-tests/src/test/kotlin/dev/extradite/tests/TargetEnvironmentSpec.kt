@@ -14,6 +14,12 @@ class TargetEnvironmentSpec : FunSpec({
         probe.call("contextLoaderIsTargets") shouldBe true
     }
 
+    test("a suspend target resumes with the target's class loader as the context class loader too") {
+        Fixtures.open("com.acme.heavy.Counter").use { counters ->
+            counters.newInstance().call("contextLoaderIsTargetsAfterSuspending") shouldBe true
+        }
+    }
+
     test("System.in is empty in the child: reading it ends at once instead of waiting for input that never comes") {
         probe.call("readStdin") shouldBe "0 -1"
     }

@@ -37,14 +37,17 @@ internal class ChildOutput(stream: InputStream, private val log: (String) -> Uni
         }, threadName).apply { isDaemon = true }.start()
     }
 
-    /** The last lines read, waiting up to [waitMillis] for the stream to end first. */
+    /** The last lines read, at most [TAIL_CHARS] characters of them, waiting up to [waitMillis] for the stream to end first. */
     fun tail(waitMillis: Long = 0): String {
         if (waitMillis > 0) drained.await(waitMillis, TimeUnit.MILLISECONDS)
-        return synchronized(tail) { tail.joinToString("\n") }
+        return synchronized(tail) { tail.joinToString("\n") }.takeLast(TAIL_CHARS)
     }
 
     companion object {
         const val TAIL_LINES = 40
+
+        /** The most characters of a tail, which error messages quote. */
+        const val TAIL_CHARS = 16_384
 
         /** The longest line passed on whole; longer ones are passed on in pieces of this length. */
         const val MAX_LINE_CHARS = 8_192
@@ -74,8 +77,14 @@ internal class ChildOutput(stream: InputStream, private val log: (String) -> Uni
                         line.append(c)
                         afterPiece = line.length == MAX_LINE_CHARS
                         if (afterPiece) {
-                            each(line.toString())
+                            // A surrogate pair is never split between pieces: its first half waits for the next.
+                            val carried = c.isHighSurrogate()
+                            each(line.substring(0, if (carried) MAX_LINE_CHARS - 1 else MAX_LINE_CHARS))
                             line.setLength(0)
+                            if (carried) {
+                                line.append(c)
+                                afterPiece = false
+                            }
                         }
                     }
                 }

@@ -120,17 +120,7 @@ internal class HostSession private constructor(
      */
     private val openerLoader: ClassLoader? = Thread.currentThread().contextClassLoader
 
-    private val callbacks = Executor { task ->
-        callbackExecutor.execute {
-            val thread = Thread.currentThread()
-            thread.contextClassLoader = openerLoader
-            try {
-                task.run()
-            } finally {
-                thread.contextClassLoader = null
-            }
-        }
-    }.asCoroutineDispatcher()
+    private val callbacks = callbackPoolUnder(openerLoader).asCoroutineDispatcher()
 
     val session: Session = Session(
         Side.HOST,
@@ -176,11 +166,12 @@ internal class HostSession private constructor(
 
     /**
      * Returns at once; the result is decoded, and the caller's continuations run, on the
-     * callback pool, never on the session's reader thread (which must stay free to read).
+     * callback pool, never on the session's reader thread (which must stay free to read), with
+     * the caller's context class loader, as a blocking call would decode it.
      */
     fun callAsync(callPolicy: TransportPolicy?, build: (ValueEncoder) -> Operation): CompletableFuture<Any?> {
         val reply = submit(callPolicy, session.newChain(), build)
-        val result = reply.thenApplyAsync({ decode(it) }, callbackExecutor)
+        val result = reply.thenApplyAsync({ decode(it) }, callbackPoolUnder(Thread.currentThread().contextClassLoader))
         // Cancelling the caller's future cancels the request, and with it the remote work.
         result.whenComplete { _, error -> if (error is java.util.concurrent.CancellationException) reply.cancel(false) }
         return result
@@ -284,7 +275,7 @@ internal class HostSession private constructor(
             val outOfMemory = child.stdout?.tail(waitMillis = 1_000)?.lines()?.lastOrNull { it.startsWith("Terminating due to java.lang.OutOfMemoryError") }
             return ExtraditeChildExitedError(
                 "the child JVM of session $name exited with code ${child.process.exitValue()}; " +
-                    (outOfMemory?.let { "it ran out of memory (\"$it\"): give it more with jvmArgs(\"-Xmx...\"), then " } ?: "") +
+                    (outOfMemory?.let { "it ran out of memory (\"$it\"): give it more with jvmArgs(...) (-Xmx for the Java heap), then " } ?: "") +
                     "start a new session with extradite(...)" +
                     if (tail.isBlank()) "" else "\nits stderr ended with:\n$tail",
                 child.process.exitValue(),
@@ -332,10 +323,23 @@ internal class HostSession private constructor(
          * Where the child's calls into host objects run: callbacks may block (and call the child
          * again), so every one gets a thread; idle threads retire after a minute.
          */
+        /** The callback pool, running each task with [loader] as its thread's context class loader; between tasks its threads have none. */
+        private fun callbackPoolUnder(loader: ClassLoader?) = Executor { task ->
+            callbackExecutor.execute {
+                val thread = Thread.currentThread()
+                thread.contextClassLoader = loader
+                try {
+                    task.run()
+                } finally {
+                    thread.contextClassLoader = null
+                }
+            }
+        }
+
         private val callbackExecutor = Executors.newCachedThreadPool { task ->
             Thread(task, "extradite-callback-${callbackThreads.incrementAndGet()}").apply {
                 isDaemon = true
-                // Each session sets its own while it runs a task (see callbacks); none is kept between.
+                // Each task sets its own (see callbackPoolUnder); none is kept between tasks.
                 contextClassLoader = null
             }
         }

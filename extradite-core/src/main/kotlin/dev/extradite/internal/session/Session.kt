@@ -240,7 +240,15 @@ public class Session(
             // A caller waits for every reply: one that cannot be encoded (out of memory, a security
             // manager the target installed refusing the codec's reflection) still answers it.
             val id = replyId(message) ?: throw e
-            val failure = Message(Envelope.Failure(id, ErrorEnvelope.Protocol("the reply could not be encoded: $e")))
+            val failure = Message(
+                Envelope.Failure(
+                    id,
+                    ErrorEnvelope.Protocol(
+                        "the ${side.name.lowercase()} could not encode its reply to request $id ($e); if the result is large, return less per call " +
+                            "or give that JVM more memory",
+                    ),
+                ),
+            )
             try {
                 EnvelopeCodec.encode(failure)
             } catch (again: Throwable) {
@@ -394,14 +402,25 @@ public class Session(
         // A peer that sends request after request and reads no replies would otherwise take as
         // many threads as the host's pool can make.
         if (running.size >= maxPeerRequests) {
-            val error = ExtraditeProtocolError(
+            cutOff(
                 "the ${peerSide.name.lowercase()} sent more than $maxPeerRequests requests that are served or waiting at once; " +
                     "session $name is closed. A target that calls back from that many threads at once needs fewer of them.",
             )
-            close(error)
-            throw error
         }
-        return RunningRequest(request.chain, currentChain).also { running[request.id] = it }
+        val entry = RunningRequest(request.chain, currentChain)
+        // Ids are never reused: one still in [running] again would take a thread uncounted, and
+        // the first request could no longer be cancelled.
+        if (running.putIfAbsent(request.id, entry) != null) {
+            cutOff("the ${peerSide.name.lowercase()} sent request ${request.id} again while it was still being served; session $name is closed")
+        }
+        return entry
+    }
+
+    /** Closes the session for a peer that broke the protocol as [message] says, and throws that. */
+    private fun cutOff(message: String): Nothing {
+        val error = ExtraditeProtocolError(message)
+        close(error)
+        throw error
     }
 
     /**

@@ -28,6 +28,14 @@ class ChildOutputSpec : FunSpec({
         val tail = output.tail(waitMillis = 10_000)
         pieces.sum() shouldBe (4 shl 20)
         pieces.max() shouldBe ChildOutput.MAX_LINE_CHARS
-        tail.length shouldBe ChildOutput.TAIL_LINES * ChildOutput.MAX_LINE_CHARS + ChildOutput.TAIL_LINES - 1
+        tail.length shouldBe ChildOutput.TAIL_CHARS
+    }
+
+    test("a surrogate pair at the end of a piece is not split: its first half begins the next piece") {
+        val max = ChildOutput.MAX_LINE_CHARS
+        val text = "a".repeat(max - 1) + "\uD83D\uDE00" + "b"
+        val lines = linesOf(text)
+        lines.map { it.length } shouldContainExactly listOf(max - 1, 3)
+        lines[1] shouldBe "\uD83D\uDE00b"
     }
 })

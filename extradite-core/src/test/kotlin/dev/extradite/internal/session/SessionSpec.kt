@@ -98,10 +98,13 @@ class SessionSpec : FunSpec({
         }
     }
 
-    test("a peer with more requests served or waiting at once than the session allows is cut off, naming the limit") {
+    /**
+     * A host session on a real socket whose requests are held, never run (every request stays in
+     * flight), allowing [maxPeerRequests]; [body] gets it, the peer's end and the held requests.
+     */
+    suspend fun withHeldRequests(maxPeerRequests: Int, body: suspend (Session, SocketChannelTransport, LinkedBlockingQueue<Runnable>) -> Unit) {
         val (accepted, connecting) = connectedChannels()
         val peer = SocketChannelTransport(connecting, 8 shl 20, 0)
-        // The requests' coroutines are held, never run: every request stays in flight.
         val held = LinkedBlockingQueue<Runnable>()
         val gate = object : CoroutineDispatcher() {
             override fun dispatch(context: CoroutineContext, block: Runnable) {
@@ -109,7 +112,7 @@ class SessionSpec : FunSpec({
             }
         }
         val session = Session(
-            Side.HOST, SocketChannelTransport(accepted, 8 shl 20, 0), 8 shl 20, Dispatchers.IO, gate, "session-spec", maxPeerRequests = 8,
+            Side.HOST, SocketChannelTransport(accepted, 8 shl 20, 0), 8 shl 20, Dispatchers.IO, gate, "session-spec", maxPeerRequests,
         ) { it as? ExtraditeProtocolError ?: ExtraditeProtocolError("the test's session ended: $it") }
         session.start(object : RequestHandler {
             override fun handle(request: Envelope.Request, attachments: List<ByteArray>): Outcome = fail("no request may run")
@@ -117,19 +120,35 @@ class SessionSpec : FunSpec({
             override fun release(ids: List<Long>, counts: List<Int>) = Unit
         })
         try {
-            for (id in 1L..8L) {
-                peer.sendBlocking(EnvelopeCodec.encode(Message(Envelope.Request(id, id, Operation.Invoke(Receiver.Handle(7), "accept", emptyList())))))
-            }
-            // Eight held: the session is still open.
-            for (i in 1..8) held.poll(10, TimeUnit.SECONDS) shouldNotBe null
-            session.closed.isDone shouldBe false
-            peer.sendBlocking(EnvelopeCodec.encode(Message(Envelope.Request(9, 9, Operation.Invoke(Receiver.Handle(7), "accept", emptyList())))))
-            val error = session.closed.get(10, TimeUnit.SECONDS)
-            error.shouldBeInstanceOf<ExtraditeProtocolError>()
-            error.message shouldContain "more than 8 requests"
+            body(session, peer, held)
         } finally {
             session.close(IllegalStateException("the test is over"))
             peer.close()
+        }
+    }
+
+    fun SocketChannelTransport.request(id: Long) =
+        sendBlocking(EnvelopeCodec.encode(Message(Envelope.Request(id, id, Operation.Invoke(Receiver.Handle(7), "accept", emptyList())))))
+
+    test("a peer with more requests served or waiting at once than the session allows is cut off, naming the limit") {
+        withHeldRequests(maxPeerRequests = 8) { session, peer, held ->
+            for (id in 1L..8L) peer.request(id)
+            // Eight held: the session is still open.
+            for (i in 1..8) held.poll(10, TimeUnit.SECONDS) shouldNotBe null
+            session.closed.isDone shouldBe false
+            peer.request(9)
+            val error = session.closed.get(10, TimeUnit.SECONDS)
+            error.shouldBeInstanceOf<ExtraditeProtocolError>()
+            error.message shouldContain "more than 8 requests"
+        }
+    }
+
+    test("a peer that sends a request id again while the first is still served is cut off, and cannot slip past the limit so") {
+        withHeldRequests(maxPeerRequests = 8) { session, peer, held ->
+            peer.request(1)
+            held.poll(10, TimeUnit.SECONDS) shouldNotBe null
+            peer.request(1)
+            session.closed.get(10, TimeUnit.SECONDS).message shouldContain "sent request 1 again while it was still being served"
         }
     }
 
@@ -155,7 +174,7 @@ class SessionSpec : FunSpec({
             }
             val replies = CompletableFuture.supplyAsync { List(2) { EnvelopeCodec.decode(peer.receiveBlocking()).envelope }.sortedBy { (it as? Envelope.Failure)?.id ?: (it as Envelope.Response).id } }
             val (first, second) = replies.get(30, TimeUnit.SECONDS)
-            first.shouldBeInstanceOf<Envelope.Failure>().error.shouldBeInstanceOf<ErrorEnvelope.Protocol>().message shouldContain "the reply could not be encoded"
+            first.shouldBeInstanceOf<Envelope.Failure>().error.shouldBeInstanceOf<ErrorEnvelope.Protocol>().message shouldContain "the host could not encode its reply to request 1"
             second shouldBe Envelope.Response(2, WireValue.I32(2))
             session.closed.isDone shouldBe false
         } finally {

@@ -457,35 +457,15 @@ private fun fuzz(
     val kinds = java.util.concurrent.ConcurrentHashMap<String, Int>()
     val inHand = AtomicReference<Pair<String, Long>?>()
     var refused = 0
+    var ran = 0
+    // The harness's own failure (making a case, describing it) ends the worker: reported, not lost.
+    val harnessFailure = AtomicReference<Throwable?>()
     val started = System.nanoTime()
     val worker = Thread {
-        for (k in 0 until count) {
-            val seed = firstSeed + k
-            val case = make(k, Random(seed))
-            val described = "seed $seed: ${case.what}; ${case.body.size} bytes: ${hex(case.body)}"
-            inHand.set(described to System.nanoTime())
-            val refusedBefore = refused
-            val before = threads.currentThreadAllocatedBytes
-            val thrown = try {
-                receive(case)
-                null
-            } catch (_: ExtraditeProtocolError) {
-                refused++
-                null
-            } catch (e: Throwable) {
-                e
-            }
-            val allocated = threads.currentThreadAllocatedBytes - before
-            val problem = when {
-                thrown != null -> "threw $thrown\n    at " + thrown.stackTrace.take(8).joinToString("\n    at ")
-                isRefusalRequired && refused == refusedBefore -> "was decoded, but must be refused"
-                allocated > allocationBudget(case.body.size) -> "allocated $allocated bytes"
-                else -> null
-            }
-            if (problem != null) {
-                val kind = thrown?.let { "${it.javaClass.name} at ${it.stackTrace.firstOrNull()}" } ?: problem.substringBefore(' ')
-                if (kinds.merge(kind, 1, Int::plus) == 1) failures += "$described\n  $problem"
-            }
+        try {
+            runCases(count, firstSeed, make, receive, isRefusalRequired, inHand, kinds, failures) { wasRefused -> ran++; if (wasRefused) refused++ }
+        } catch (e: Throwable) {
+            harnessFailure.set(e)
         }
         inHand.set(null)
     }
@@ -499,9 +479,54 @@ private fun fuzz(
             throw AssertionError("a decode ran for more than ${PER_CASE_NANOS / 1_000_000_000} s (a loop?): $described")
         }
     }
+    harnessFailure.get()?.let { throw AssertionError("the fuzz harness failed after $ran of $count cases", it) }
+    if (ran != count) throw AssertionError("only $ran of $count cases ran")
     println("WireFuzzSpec: $count cases from seed $firstSeed ($refused refused) in ${(System.nanoTime() - started) / 1_000_000} ms")
     if (failures.isNotEmpty()) {
         throw AssertionError("${kinds.values.sum()} of $count cases failed, in ${kinds.size} ways; the first of each:\n\n" + failures.joinToString("\n\n"))
+    }
+}
+
+/** The cases of [fuzz], on its worker thread; [counted] hears of each case run, and whether it was refused. */
+private fun runCases(
+    count: Int,
+    firstSeed: Long,
+    make: (k: Int, random: Random) -> Case,
+    receive: (Case) -> Unit,
+    isRefusalRequired: Boolean,
+    inHand: AtomicReference<Pair<String, Long>?>,
+    kinds: java.util.concurrent.ConcurrentHashMap<String, Int>,
+    failures: MutableList<String>,
+    counted: (refused: Boolean) -> Unit,
+) {
+    for (k in 0 until count) {
+        val seed = firstSeed + k
+        val case = make(k, Random(seed))
+        val described = "seed $seed: ${case.what}; ${case.body.size} bytes: ${hex(case.body)}"
+        inHand.set(described to System.nanoTime())
+        var wasRefused = false
+        val before = threads.currentThreadAllocatedBytes
+        val thrown = try {
+            receive(case)
+            null
+        } catch (_: ExtraditeProtocolError) {
+            wasRefused = true
+            null
+        } catch (e: Throwable) {
+            e
+        }
+        val allocated = threads.currentThreadAllocatedBytes - before
+        counted(wasRefused)
+        val problem = when {
+            thrown != null -> "threw $thrown\n    at " + thrown.stackTrace.take(8).joinToString("\n    at ")
+            isRefusalRequired && !wasRefused -> "was decoded, but must be refused"
+            allocated > allocationBudget(case.body.size) -> "allocated $allocated bytes"
+            else -> null
+        }
+        if (problem != null) {
+            val kind = thrown?.let { "${it.javaClass.name} at ${it.stackTrace.firstOrNull()}" } ?: problem.substringBefore(' ')
+            if (kinds.merge(kind, 1, Int::plus) == 1) failures += "$described\n  $problem"
+        }
     }
 }
 
