@@ -18,11 +18,15 @@ class ClassDataSharingSpec : FunSpec({
     suspend fun <T> withCacheDirectory(directory: Path, block: suspend () -> T): T =
         Fixtures.withHostProperty("extradite.cds.dir", directory.toString()) { block() }
 
+    /** The archives of children on this JVM's JDK in [directory]: dynamic class-data archives, or AOT caches from JDK 25 on. */
+    fun archivesIn(directory: Path): List<Path> =
+        directory.listDirectoryEntries(if (Runtime.version().feature() >= 25) "child-*.aot" else "child-*.jsa")
+
     test("the first child records an archive; a corrupt archive is ignored silently") {
         val directory = Files.createTempDirectory(caches, "cache")
         withCacheDirectory(directory) {
             Fixtures.open("com.acme.heavy.Counter").use { it.newInstance(1).call("increment", 1) shouldBe 2 }
-            val archives = directory.listDirectoryEntries("child-*.jsa")
+            val archives = archivesIn(directory)
             archives shouldHaveSize 1
             val archive = archives.single()
             archive.toFile().setWritable(true)
@@ -37,7 +41,7 @@ class ClassDataSharingSpec : FunSpec({
         withCacheDirectory(directory) {
             Fixtures.open("com.acme.heavy.Counter") { jvmArgs(debugger) }.use { it.newInstance(1).call("increment", 1) shouldBe 2 }
             Fixtures.open("com.acme.heavy.Counter") { env("JAVA_TOOL_OPTIONS", debugger) }.use { it.newInstance(2).call("increment", 1) shouldBe 3 }
-            directory.listDirectoryEntries("*.jsa") shouldHaveSize 0
+            directory.listDirectoryEntries("child-*") shouldHaveSize 0
         }
     }
 
@@ -70,10 +74,10 @@ class ClassDataSharingSpec : FunSpec({
         val directory = Files.createTempDirectory(caches, "cache")
         withCacheDirectory(directory) {
             Fixtures.open("com.acme.heavy.Counter") { javaHome(jdk) }.use { it.newInstance(1).call("increment", 1) shouldBe 2 }
-            directory.listDirectoryEntries("child-*.jsa") shouldHaveSize 1
+            archivesIn(directory) shouldHaveSize 1
             Files.writeString(jdk.resolve("release"), "IMPLEMENTOR_VERSION=\"updated in place\"\n", StandardOpenOption.APPEND)
             Fixtures.open("com.acme.heavy.Counter") { javaHome(jdk) }.use { it.newInstance(2).call("increment", 1) shouldBe 3 }
-            directory.listDirectoryEntries("child-*.jsa") shouldHaveSize 2
+            archivesIn(directory) shouldHaveSize 2
         }
     }
 })
