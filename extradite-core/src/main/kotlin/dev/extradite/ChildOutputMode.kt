@@ -10,10 +10,11 @@ public enum class ChildOutputMode {
 
     /**
      * Straight to the host process's own stdout and stderr, unbuffered by the host. The tail of
-     * the child's stderr is then not available to error messages.
+     * the child's stderr is then not available to error messages, nor the JVM's report of
+     * running out of memory.
      */
     INHERIT,
 
-    /** Dropped. The tail of stderr is still kept for error messages. */
+    /** Dropped. The tails of both streams are still kept for error messages. */
     DISCARD,
 }

@@ -1,5 +1,6 @@
 package dev.extradite.tests
 
+import dev.extradite.ChildOutputMode
 import dev.extradite.ExtraditeChildExitedError
 import dev.extradite.ExtraditeException
 import io.kotest.assertions.throwables.shouldThrow
@@ -29,11 +30,13 @@ class ChildFaultSpec : FunSpec({
         }
     }
 
-    test("a target that exhausts the heap ends its child (exit code 3), instead of leaving it serving nothing") {
-        Fixtures.open("com.acme.heavy.Probe") { jvmArgs("-Xmx64m") }.use { probe ->
-            val error = shouldThrow<ExtraditeChildExitedError> { probe.call("exhaustHeap") }
-            error.exitCode shouldBe 3
-            error.message shouldContain "it ran out of memory (\"Terminating due to java.lang.OutOfMemoryError: Java heap space\")"
+    test("a target that exhausts the heap ends its child (exit code 3), instead of leaving it serving nothing, and the error says why") {
+        for (output in listOf(ChildOutputMode.FORWARD, ChildOutputMode.DISCARD)) {
+            Fixtures.open("com.acme.heavy.Probe") { jvmArgs("-Xmx64m"); childOutput(output) }.use { probe ->
+                val error = shouldThrow<ExtraditeChildExitedError> { probe.call("exhaustHeap") }
+                error.exitCode shouldBe 3
+                error.message shouldContain "it ran out of memory (\"Terminating due to java.lang.OutOfMemoryError: Java heap space\")"
+            }
         }
     }
 

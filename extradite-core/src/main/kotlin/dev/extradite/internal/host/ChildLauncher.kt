@@ -41,7 +41,7 @@ internal class LaunchedChild(
     val process: Process,
     val transport: FrameTransport,
     val stderr: ChildOutput,
-    /** Its stdout, when forwarded (and so read here): the JVM reports running out of memory there. */
+    /** Its stdout, unless inherited (then this host does not read it): the JVM reports running out of memory there. */
     val stdout: ChildOutput?,
     val command: List<String>,
     /** Class-data sharing for this child: publish its archive once it has exited. */
@@ -124,7 +124,8 @@ internal object ChildLauncher {
                 when (config.output) {
                     ChildOutputMode.FORWARD -> Unit
                     ChildOutputMode.INHERIT -> redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT)
-                    ChildOutputMode.DISCARD -> redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    // Both streams are read (and dropped) here: their tails serve error messages.
+                    ChildOutputMode.DISCARD -> Unit
                 }
             }.start()
         } catch (e: java.io.IOException) {
@@ -145,11 +146,13 @@ internal object ChildLauncher {
         }
         val logger = LoggerFactory.getLogger(sessionName)
         val forward = config.output == ChildOutputMode.FORWARD
-        val stdout = if (forward) {
-            val toLogger = ChildOutput.forwardTo(logger, error = false)
-            ChildOutput(process.inputStream, { line -> if (!sharing.isJvmReport(line)) toLogger(line) }, "$sessionName-stdout")
-        } else {
-            null
+        val stdout = when (config.output) {
+            ChildOutputMode.FORWARD -> {
+                val toLogger = ChildOutput.forwardTo(logger, error = false)
+                ChildOutput(process.inputStream, { line -> if (!sharing.isJvmReport(line)) toLogger(line) }, "$sessionName-stdout")
+            }
+            ChildOutputMode.DISCARD -> ChildOutput(process.inputStream, { _ -> }, "$sessionName-stdout")
+            ChildOutputMode.INHERIT -> null
         }
         // With INHERIT the stream is empty; with DISCARD its lines are only kept for error messages.
         val stderr = ChildOutput(process.errorStream, if (forward) ChildOutput.forwardTo(logger, error = true) else { _ -> }, "$sessionName-stderr")
