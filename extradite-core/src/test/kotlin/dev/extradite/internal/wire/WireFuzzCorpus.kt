@@ -7,7 +7,6 @@ import dev.extradite.TransportPolicy
 import dev.extradite.UnsupportedInteractionError
 import dev.extradite.internal.transport.SocketChannelTransport
 import dev.extradite.internal.transport.connectedChannels
-import dev.extradite.named
 import java.nio.ByteBuffer
 import java.util.Random
 
