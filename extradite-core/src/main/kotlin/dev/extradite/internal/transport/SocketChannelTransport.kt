@@ -95,6 +95,11 @@ public class SocketChannelTransport(
     private val maxFrameSize: Int,
     /** The most a read spins on an empty channel before it sleeps; 0 never spins. */
     spinNanos: Long,
+    /**
+     * How long a write waits for a peer that reads nothing before the connection counts as dead
+     * (the peer hung, or stopped); 0 waits for ever. See [writeStallFromSettings].
+     */
+    private val writeStallNanos: Long = writeStallFromSettings(),
 ) : BlockingFrameTransport {
     private val readSelector: Selector
     private val writeSelector: Selector
@@ -242,14 +247,29 @@ public class SocketChannelTransport(
         }
     }
 
-    /** Waits for a full channel to take more; an interrupt must not make the selector spin, so it is kept aside. */
+    /**
+     * Waits for a full channel to take more; an interrupt must not make the selector spin, so it
+     * is kept aside. A peer that takes nothing for [writeStallNanos] fails the write with an
+     * [IOException]: it ends the connection, rather than holding every writer of it for ever.
+     */
     private inner class WriteWaits {
         var interrupted = false
 
         fun await() {
-            writeSelector.select()
-            writeSelector.selectedKeys().clear()
-            if (Thread.interrupted()) interrupted = true
+            val started = System.nanoTime()
+            while (true) {
+                val left = if (writeStallNanos > 0) writeStallNanos - (System.nanoTime() - started) else Long.MAX_VALUE
+                if (left <= 0) {
+                    throw IOException(
+                        "the peer has read nothing for ${writeStallNanos / 1_000_000_000.0} s; it is hung or stopped (a debugger?). " +
+                            "-D$WRITE_STALL_PROPERTY=0 lets writes wait for ever",
+                    )
+                }
+                val ready = if (left == Long.MAX_VALUE) writeSelector.select() else writeSelector.select(maxOf(1L, left / 1_000_000))
+                writeSelector.selectedKeys().clear()
+                if (Thread.interrupted()) interrupted = true
+                if (ready > 0 || closed) return
+            }
         }
     }
 
@@ -422,16 +442,33 @@ public class SocketChannelTransport(
         return false
     }
 
-    private companion object {
-        const val SOCKET_BUFFER_BYTES = 4 * 1024 * 1024
-        const val READ_BUFFER_BYTES = 64 * 1024
-        const val WRITE_BUFFER_BYTES = 64 * 1024
+    public companion object {
+        /** The system property that sets [writeStallFromSettings], in seconds. */
+        public const val WRITE_STALL_PROPERTY: String = "extradite.writeStallSeconds"
+
+        /**
+         * How long a write waits for a peer that reads nothing: `-Dextradite.writeStallSeconds`
+         * (0 for ever), 60 s by default. A working peer reads all the time (a child's long call
+         * does not stop its reading); one that does not for a minute, while megabytes wait in the
+         * socket's buffers, is hung or stopped.
+         */
+        public fun writeStallFromSettings(): Long {
+            val seconds = System.getProperty(WRITE_STALL_PROPERTY)?.let { value ->
+                value.toDoubleOrNull()?.takeIf { it >= 0 }
+                    ?: throw IllegalArgumentException("system property $WRITE_STALL_PROPERTY=$value is not a number of seconds; use 0 to wait for ever")
+            } ?: 60.0
+            return (seconds * 1_000_000_000).toLong()
+        }
+
+        private const val SOCKET_BUFFER_BYTES = 4 * 1024 * 1024
+        private const val READ_BUFFER_BYTES = 64 * 1024
+        private const val WRITE_BUFFER_BYTES = 64 * 1024
 
         /** Frames up to this size are copied out of the read buffer whole before they are parsed. */
-        const val SMALL_FRAME_BYTES = 4 * 1024
+        private const val SMALL_FRAME_BYTES = 4 * 1024
 
         /** Arrays larger than this are read straight into place; smaller ones through the read buffer. */
-        const val DIRECT_READ_BYTES = READ_BUFFER_BYTES / 2
+        private const val DIRECT_READ_BYTES = READ_BUFFER_BYTES / 2
     }
 
     override suspend fun send(frame: ByteArray): Unit = sendBlocking(frame)

@@ -70,6 +70,36 @@ class SocketChannelTransportSpec : FunSpec({
         peer.close()
     }
 
+    test("a write to a peer that reads nothing for the stall limit fails as a closed connection, with the setting that changes it") {
+        val (accepted, peer) = connectedChannels()
+        val transport = SocketChannelTransport(accepted, 8 shl 20, 0, writeStallNanos = 300_000_000)
+        val frame = ByteArray(64 * 1024)
+        // The socket's buffers take megabytes; then a write waits, and the peer never reads.
+        val error = shouldThrow<TransportClosedException> { repeat(10_000) { transport.sendBlocking(frame) } }
+        error.message shouldContain "the peer has read nothing for 0.3 s"
+        error.message shouldContain "-Dextradite.writeStallSeconds=0"
+        transport.close()
+        peer.close()
+    }
+
+    test("the write stall limit is 60 s unless set, and a setting that is not a number of seconds is refused") {
+        SocketChannelTransport.writeStallFromSettings() shouldBe 60_000_000_000L
+        for ((value, nanos) in listOf("0" to 0L, "2.5" to 2_500_000_000L)) {
+            System.setProperty(SocketChannelTransport.WRITE_STALL_PROPERTY, value)
+            try {
+                SocketChannelTransport.writeStallFromSettings() shouldBe nanos
+            } finally {
+                System.clearProperty(SocketChannelTransport.WRITE_STALL_PROPERTY)
+            }
+        }
+        System.setProperty(SocketChannelTransport.WRITE_STALL_PROPERTY, "a minute")
+        try {
+            shouldThrow<IllegalArgumentException> { SocketChannelTransport.writeStallFromSettings() }.message shouldContain "not a number of seconds"
+        } finally {
+            System.clearProperty(SocketChannelTransport.WRITE_STALL_PROPERTY)
+        }
+    }
+
     test("a gathered write of a frame arrives as the same bytes toBytes() gives") {
         val (transport, peer) = pair()
         val frame = Frame("env".encodeToByteArray(), listOf(Random(3).nextBytes(300_000), byteArrayOf(9)))
