@@ -96,10 +96,11 @@ public class SocketChannelTransport(
     /** The most a read spins on an empty channel before it sleeps; 0 never spins. */
     spinNanos: Long,
     /**
-     * How long a write waits for a peer that reads nothing before the connection counts as dead
-     * (the peer hung, or stopped); 0 waits for ever. See [writeStallFromSettings].
+     * How long a peer may take nothing written to it, or leave a frame it began unfinished, before
+     * the connection counts as dead (the peer hung, or stopped); 0 waits for ever. See
+     * [stallFromSettings].
      */
-    private val writeStallNanos: Long = writeStallFromSettings(),
+    private val stallNanos: Long = stallFromSettings(),
 ) : BlockingFrameTransport {
     private val readSelector: Selector
     private val writeSelector: Selector
@@ -249,7 +250,7 @@ public class SocketChannelTransport(
 
     /**
      * Waits for a full channel to take more; an interrupt must not make the selector spin, so it
-     * is kept aside. A peer that takes nothing for [writeStallNanos] fails the write with an
+     * is kept aside. A peer that takes nothing for [stallNanos] fails the write with an
      * [IOException]: it ends the connection, rather than holding every writer of it for ever.
      */
     private inner class WriteWaits {
@@ -258,13 +259,8 @@ public class SocketChannelTransport(
         fun await() {
             val started = System.nanoTime()
             while (true) {
-                val left = if (writeStallNanos > 0) writeStallNanos - (System.nanoTime() - started) else Long.MAX_VALUE
-                if (left <= 0) {
-                    throw IOException(
-                        "the peer has read nothing for ${writeStallNanos / 1_000_000_000.0} s; it is hung or stopped (a debugger?). " +
-                            "-D$WRITE_STALL_PROPERTY=0 lets writes wait for ever",
-                    )
-                }
+                val left = if (stallNanos > 0) stallNanos - (System.nanoTime() - started) else Long.MAX_VALUE
+                if (left <= 0) throw stalled("has read nothing")
                 val ready = if (left == Long.MAX_VALUE) writeSelector.select() else writeSelector.select(maxOf(1L, left / 1_000_000))
                 writeSelector.selectedKeys().clear()
                 if (Thread.interrupted()) interrupted = true
@@ -308,6 +304,7 @@ public class SocketChannelTransport(
             )
         }
         val shared = if (sharing != null) sharedIn else null
+        inFrame = true
         try {
             if (length <= READ_BUFFER_BYTES) {
                 // The common case: the whole body in the buffer at once. A small one is copied out
@@ -319,9 +316,17 @@ public class SocketChannelTransport(
             }
             return Frame.read(length, shared, source)
         } catch (e: IOException) {
-            throw TransportClosedException("the peer closed the connection in the middle of a frame", e)
+            throw TransportClosedException(
+                if (e is EOFException) "the peer closed the connection in the middle of a frame" else "the connection failed in the middle of a frame: ${e.message}",
+                e,
+            )
+        } finally {
+            inFrame = false
         }
     }
+
+    /** Whether the reader is inside a frame, whose rest the peer owes at once; only the thread holding the read turn touches it. */
+    private var inFrame = false
 
     /** The fields of a frame, from the buffer, and large arrays straight from the channel into their own array. */
     private val source = object : Frame.Source {
@@ -382,6 +387,8 @@ public class SocketChannelTransport(
         // returns nothing. The selector is level-triggered, so waiting on bytes already there
         // returns at once.
         var wait = lastReadFoundNothing
+        // When this read began waiting inside a frame (0: it has not); read only then, off the common path.
+        var stalledSince = 0L
         try {
             while (true) {
                 // Interrupted: only the waiting ends; bytes already there are still read.
@@ -398,7 +405,15 @@ public class SocketChannelTransport(
                         if (!(interruptible && Thread.currentThread().isInterrupted)) spinning.record(won = false)
                     }
                     try {
-                        readSelector.select()
+                        // Between frames a peer may be quiet for as long as it likes; within one, not.
+                        if (inFrame && stallNanos > 0) {
+                            if (stalledSince == 0L) stalledSince = System.nanoTime()
+                            val left = stallNanos - (System.nanoTime() - stalledSince)
+                            if (left <= 0) throw stalled("left a frame unfinished")
+                            readSelector.select(maxOf(1L, left / 1_000_000))
+                        } else {
+                            readSelector.select()
+                        }
                         readSelector.selectedKeys().clear()
                     } catch (_: ClosedSelectorException) {
                         throw EOFException("closed")
@@ -442,20 +457,25 @@ public class SocketChannelTransport(
         return false
     }
 
+    /** The connection's end for a peer that [what] for [stallNanos]. */
+    private fun stalled(what: String) = IOException(
+        "the peer $what for ${stallNanos / 1_000_000_000.0} s; it is hung or stopped (a debugger?). -D$STALL_PROPERTY=0 waits for ever",
+    )
+
     public companion object {
-        /** The system property that sets [writeStallFromSettings], in seconds. */
-        public const val WRITE_STALL_PROPERTY: String = "extradite.writeStallSeconds"
+        /** The system property that sets [stallFromSettings], in seconds. */
+        public const val STALL_PROPERTY: String = "extradite.stallSeconds"
 
         /**
-         * How long a write waits for a peer that reads nothing: `-Dextradite.writeStallSeconds`
-         * (0 for ever), 60 s by default. A working peer reads all the time (a child's long call
-         * does not stop its reading); one that does not for a minute, while megabytes wait in the
-         * socket's buffers, is hung or stopped.
+         * How long a peer may take nothing written to it, or leave a frame it began unfinished:
+         * `-Dextradite.stallSeconds` (0 for ever), 60 s by default. A working peer reads all the
+         * time (a child's long call does not stop its reading) and writes a frame at once; one
+         * that does neither for a minute is hung or stopped.
          */
-        public fun writeStallFromSettings(): Long {
-            val seconds = System.getProperty(WRITE_STALL_PROPERTY)?.let { value ->
+        public fun stallFromSettings(): Long {
+            val seconds = System.getProperty(STALL_PROPERTY)?.let { value ->
                 value.toDoubleOrNull()?.takeIf { it >= 0 }
-                    ?: throw IllegalArgumentException("system property $WRITE_STALL_PROPERTY=$value is not a number of seconds; use 0 to wait for ever")
+                    ?: throw IllegalArgumentException("system property $STALL_PROPERTY=$value is not a number of seconds; use 0 to wait for ever")
             } ?: 60.0
             return (seconds * 1_000_000_000).toLong()
         }

@@ -72,31 +72,48 @@ class SocketChannelTransportSpec : FunSpec({
 
     test("a write to a peer that reads nothing for the stall limit fails as a closed connection, with the setting that changes it") {
         val (accepted, peer) = connectedChannels()
-        val transport = SocketChannelTransport(accepted, 8 shl 20, 0, writeStallNanos = 300_000_000)
+        val transport = SocketChannelTransport(accepted, 8 shl 20, 0, stallNanos = 300_000_000)
         val frame = ByteArray(64 * 1024)
         // The socket's buffers take megabytes; then a write waits, and the peer never reads.
         val error = shouldThrow<TransportClosedException> { repeat(10_000) { transport.sendBlocking(frame) } }
         error.message shouldContain "the peer has read nothing for 0.3 s"
-        error.message shouldContain "-Dextradite.writeStallSeconds=0"
+        error.message shouldContain "-Dextradite.stallSeconds=0"
         transport.close()
         peer.close()
     }
 
-    test("the write stall limit is 60 s unless set, and a setting that is not a number of seconds is refused") {
-        SocketChannelTransport.writeStallFromSettings() shouldBe 60_000_000_000L
+    test("a peer that leaves a frame unfinished for the stall limit ends the connection; one quiet between frames does not") {
+        val (accepted, peer) = connectedChannels()
+        val transport = SocketChannelTransport(accepted, 8 shl 20, 0, stallNanos = 300_000_000)
+        val frame = Frame(ByteArray(100) { 1 }).toBytes()
+        // Quiet for longer than the limit between frames (the wait is what is tested): the frame after it is read whole.
+        val reader = CompletableFuture.supplyAsync { transport.receiveBlocking() }
+        Thread.sleep(600)
+        peer.write(ByteBuffer.wrap(frame))
+        reader.get(10, TimeUnit.SECONDS).envelope.size shouldBe 100
+        // Its length and half its body, then nothing.
+        peer.write(ByteBuffer.wrap(frame, 0, frame.size / 2))
+        val error = shouldThrow<TransportClosedException> { transport.receiveBlocking() }
+        error.message shouldContain "the peer left a frame unfinished for 0.3 s"
+        transport.close()
+        peer.close()
+    }
+
+    test("the stall limit is 60 s unless set, and a setting that is not a number of seconds is refused") {
+        SocketChannelTransport.stallFromSettings() shouldBe 60_000_000_000L
         for ((value, nanos) in listOf("0" to 0L, "2.5" to 2_500_000_000L)) {
-            System.setProperty(SocketChannelTransport.WRITE_STALL_PROPERTY, value)
+            System.setProperty(SocketChannelTransport.STALL_PROPERTY, value)
             try {
-                SocketChannelTransport.writeStallFromSettings() shouldBe nanos
+                SocketChannelTransport.stallFromSettings() shouldBe nanos
             } finally {
-                System.clearProperty(SocketChannelTransport.WRITE_STALL_PROPERTY)
+                System.clearProperty(SocketChannelTransport.STALL_PROPERTY)
             }
         }
-        System.setProperty(SocketChannelTransport.WRITE_STALL_PROPERTY, "a minute")
+        System.setProperty(SocketChannelTransport.STALL_PROPERTY, "a minute")
         try {
-            shouldThrow<IllegalArgumentException> { SocketChannelTransport.writeStallFromSettings() }.message shouldContain "not a number of seconds"
+            shouldThrow<IllegalArgumentException> { SocketChannelTransport.stallFromSettings() }.message shouldContain "not a number of seconds"
         } finally {
-            System.clearProperty(SocketChannelTransport.WRITE_STALL_PROPERTY)
+            System.clearProperty(SocketChannelTransport.STALL_PROPERTY)
         }
     }
 
