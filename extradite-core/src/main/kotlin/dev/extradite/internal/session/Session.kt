@@ -240,36 +240,27 @@ public class Session(
             // A caller waits for every reply: one that cannot be encoded (out of memory, a security
             // manager the target installed refusing the codec's reflection) still answers it.
             val id = replyId(message) ?: throw e
-            val failure = Message(
-                Envelope.Failure(
-                    id,
-                    ErrorEnvelope.Protocol(
-                        "the ${side.name.lowercase()} could not encode its reply to request $id ($e); if the result is large, return less per call " +
-                            "or give that JVM more memory",
-                    ),
-                ),
-            )
             try {
-                EnvelopeCodec.encode(failure)
+                failureFrame(
+                    id,
+                    "the ${side.name.lowercase()} could not encode its reply to request $id ($e); if the result is large, return less per call " +
+                        "or give that JVM more memory",
+                )
             } catch (again: Throwable) {
                 close(again)
                 return
             }
         }
         if (frame.bodySize > maxFrameSize) {
-            val envelope = message.envelope
-            val id = when (envelope) {
-                is Envelope.Response -> envelope.id
-                is Envelope.Failure -> envelope.id
-                else -> throw ExtraditeProtocolError("a ${envelope::class.simpleName} of ${frame.bodySize} bytes exceeds maxFrameSize ($maxFrameSize bytes)")
-            }
-            val error = ErrorEnvelope.Protocol(
-                "the result is ${frame.bodySize} bytes, larger than maxFrameSize ($maxFrameSize bytes); return less per call or raise maxFrameSize(...)",
-            )
-            frame = EnvelopeCodec.encode(Message(Envelope.Failure(id, error)))
+            val id = replyId(message)
+                ?: throw ExtraditeProtocolError("a ${message.envelope::class.simpleName} of ${frame.bodySize} bytes exceeds maxFrameSize ($maxFrameSize bytes)")
+            frame = failureFrame(id, "the result is ${frame.bodySize} bytes, larger than maxFrameSize ($maxFrameSize bytes); return less per call or raise maxFrameSize(...)")
         }
         write(frame)
     }
+
+    /** The frame of a protocol failure, [message], that answers request [id] in place of a reply that cannot go out. */
+    private fun failureFrame(id: Long, message: String): Frame = EnvelopeCodec.encode(Message(Envelope.Failure(id, ErrorEnvelope.Protocol(message))))
 
     /** Writes a frame on this thread (blocking transport) or hands it to the writer; false once closed. */
     private fun write(frame: Frame): Boolean {

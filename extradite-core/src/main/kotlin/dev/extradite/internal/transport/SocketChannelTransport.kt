@@ -259,9 +259,7 @@ public class SocketChannelTransport(
         fun await() {
             val started = System.nanoTime()
             while (true) {
-                val left = if (stallNanos > 0) stallNanos - (System.nanoTime() - started) else Long.MAX_VALUE
-                if (left <= 0) throw stalled("has read nothing")
-                val ready = if (left == Long.MAX_VALUE) writeSelector.select() else writeSelector.select(maxOf(1L, left / 1_000_000))
+                val ready = selectWithin(writeSelector, started, "has read nothing")
                 writeSelector.selectedKeys().clear()
                 if (Thread.interrupted()) interrupted = true
                 if (ready > 0 || closed) return
@@ -406,11 +404,9 @@ public class SocketChannelTransport(
                     }
                     try {
                         // Between frames a peer may be quiet for as long as it likes; within one, not.
-                        if (inFrame && stallNanos > 0) {
+                        if (inFrame) {
                             if (stalledSince == 0L) stalledSince = System.nanoTime()
-                            val left = stallNanos - (System.nanoTime() - stalledSince)
-                            if (left <= 0) throw stalled("left a frame unfinished")
-                            readSelector.select(maxOf(1L, left / 1_000_000))
+                            selectWithin(readSelector, stalledSince, "left a frame unfinished")
                         } else {
                             readSelector.select()
                         }
@@ -457,10 +453,19 @@ public class SocketChannelTransport(
         return false
     }
 
-    /** The connection's end for a peer that [what] for [stallNanos]. */
-    private fun stalled(what: String) = IOException(
-        "the peer $what for ${stallNanos / 1_000_000_000.0} s; it is hung or stopped (a debugger?). -D$STALL_PROPERTY=0 waits for ever",
-    )
+    /**
+     * Waits in [selector] for at most what is left of [stallNanos] since [since] (for ever without
+     * a limit); once none is left, the peer [what] for all of it, and the connection ends with an
+     * [IOException]. The number of keys selected, as [Selector.select] returns it.
+     */
+    private fun selectWithin(selector: Selector, since: Long, what: String): Int {
+        if (stallNanos <= 0) return selector.select()
+        val left = stallNanos - (System.nanoTime() - since)
+        if (left <= 0) {
+            throw IOException("the peer $what for ${stallNanos / 1_000_000_000.0} s; it is hung or stopped (a debugger?). -D$STALL_PROPERTY=0 waits for ever")
+        }
+        return selector.select(maxOf(1L, left / 1_000_000))
+    }
 
     public companion object {
         /** The system property that sets [stallFromSettings], in seconds. */

@@ -127,13 +127,19 @@ public class Frame(
             val lengths = IntArray(count) { source.int() }
             var total = 0L
             var sharedTotal = 0L
+            var sharedCount = 0
             for (attachmentLength in lengths) {
-                if (attachmentLength and SHARED_FLAG == 0) total += attachmentLength else sharedTotal += attachmentLength and SHARED_FLAG.inv()
+                if (attachmentLength and SHARED_FLAG == 0) {
+                    total += attachmentLength
+                } else {
+                    sharedCount++
+                    sharedTotal += attachmentLength and SHARED_FLAG.inv()
+                }
             }
             if (total != remaining) violation("attachments declare $total bytes but $remaining follow")
             // The flag, not the length, sends the reader to the ring: an attachment flagged as
             // shared needs a connection that shares memory even when it is empty.
-            if (lengths.any { it and SHARED_FLAG != 0 }) {
+            if (sharedCount > 0) {
                 if (shared == null) violation("it has attachments in shared memory, which this connection does not use")
                 val limit = shared.limitFor(length)
                 if (sharedTotal > limit) violation("its attachments in shared memory total $sharedTotal bytes; the most is $limit")
