@@ -33,31 +33,45 @@ import kotlin.coroutines.CoroutineContext
 
 /** A host-side [Session] driven frame by frame from a raw peer transport on a real Unix socket. */
 class SessionSpec : FunSpec({
-    test("a request cancelled before it ran releases the handles the peer lent in its arguments") {
+    /**
+     * A host session on a real socket whose requests' coroutines are held until the test runs
+     * them, allowing [maxPeerRequests], and answering with [handle]; [body] gets it, the peer's
+     * end and the held requests. Anything else the session hands its dispatcher (a fresh reader,
+     * when the watchdog finds the reader slow; it has no Job) runs at once on a thread of its own.
+     */
+    suspend fun withHeldRequests(
+        maxPeerRequests: Int = Int.MAX_VALUE,
+        handle: (Envelope.Request) -> Outcome = { fail("no request may run") },
+        body: suspend (Session, SocketChannelTransport, LinkedBlockingQueue<Runnable>) -> Unit,
+    ) {
         val (accepted, connecting) = connectedChannels()
         val peer = SocketChannelTransport(connecting, 8 shl 20, 0)
-        // The requests' coroutines wait here until the test runs them, so a cancel can come first.
-        // Anything else the session hands its dispatcher (a fresh reader, when the watchdog finds
-        // the reader slow; it has no Job) runs at once on a thread of its own.
         val held = LinkedBlockingQueue<Runnable>()
         val gate = object : CoroutineDispatcher() {
             override fun dispatch(context: CoroutineContext, block: Runnable) {
                 if (context[Job] != null) held.add(block) else Thread(block, "session-spec-reader").apply { isDaemon = true }.start()
             }
         }
-        val handled = AtomicInteger()
         val session = Session(
-            Side.HOST, SocketChannelTransport(accepted, 8 shl 20, 0), 8 shl 20, Dispatchers.IO, gate, "session-spec",
-        ) { ExtraditeProtocolError("the test's session ended: $it") }
+            Side.HOST, SocketChannelTransport(accepted, 8 shl 20, 0), 8 shl 20, Dispatchers.IO, gate, "session-spec", maxPeerRequests,
+        ) { it as? ExtraditeProtocolError ?: ExtraditeProtocolError("the test's session ended: $it") }
         session.start(object : RequestHandler {
-            override fun handle(request: Envelope.Request, attachments: List<ByteArray>): Outcome {
-                handled.incrementAndGet()
-                return Message(Envelope.Response(request.id, WireValue.Null))
-            }
+            override fun handle(request: Envelope.Request, attachments: List<ByteArray>): Outcome = handle(request)
 
             override fun release(ids: List<Long>, counts: List<Int>) = Unit
         })
         try {
+            body(session, peer, held)
+        } finally {
+            session.close(IllegalStateException("the test is over"))
+            peer.close()
+        }
+    }
+
+    test("a request cancelled before it ran releases the handles the peer lent in its arguments") {
+        val handled = AtomicInteger()
+        // The requests' coroutines wait until the test runs them, so a cancel can come first.
+        withHeldRequests(handle = { request -> handled.incrementAndGet(); Message(Envelope.Response(request.id, WireValue.Null)) }) { _, peer, held ->
             val lent = WireValue.Ref(Side.CHILD, 42, "com.example.Lent")
             fun request(id: Long, args: List<WireValue>) =
                 peer.sendBlocking(EnvelopeCodec.encode(Message(Envelope.Request(id, 1, Operation.Invoke(Receiver.Handle(7), "accept", args)))))
@@ -92,38 +106,6 @@ class SessionSpec : FunSpec({
             }
             released shouldBe 2
             handled.get() shouldBe 1
-        } finally {
-            session.close(IllegalStateException("the test is over"))
-            peer.close()
-        }
-    }
-
-    /**
-     * A host session on a real socket whose requests are held, never run (every request stays in
-     * flight), allowing [maxPeerRequests]; [body] gets it, the peer's end and the held requests.
-     */
-    suspend fun withHeldRequests(maxPeerRequests: Int, body: suspend (Session, SocketChannelTransport, LinkedBlockingQueue<Runnable>) -> Unit) {
-        val (accepted, connecting) = connectedChannels()
-        val peer = SocketChannelTransport(connecting, 8 shl 20, 0)
-        val held = LinkedBlockingQueue<Runnable>()
-        val gate = object : CoroutineDispatcher() {
-            override fun dispatch(context: CoroutineContext, block: Runnable) {
-                if (context[Job] != null) held.add(block) else Thread(block, "session-spec-reader").apply { isDaemon = true }.start()
-            }
-        }
-        val session = Session(
-            Side.HOST, SocketChannelTransport(accepted, 8 shl 20, 0), 8 shl 20, Dispatchers.IO, gate, "session-spec", maxPeerRequests,
-        ) { it as? ExtraditeProtocolError ?: ExtraditeProtocolError("the test's session ended: $it") }
-        session.start(object : RequestHandler {
-            override fun handle(request: Envelope.Request, attachments: List<ByteArray>): Outcome = fail("no request may run")
-
-            override fun release(ids: List<Long>, counts: List<Int>) = Unit
-        })
-        try {
-            body(session, peer, held)
-        } finally {
-            session.close(IllegalStateException("the test is over"))
-            peer.close()
         }
     }
 
